@@ -1,0 +1,357 @@
+/* drv_snmp.c: the profile-driven SNMP driver (driver.h).  One net-snmp
+ * session per target, opened at the first poll and reused across polls
+ * (snmp_walk.h); a profile (profile.h) says what to fetch and how it maps
+ * to pools and volumes.  With `profile: auto` the first poll first GETs
+ * sysObjectID.0 and sysDescr.0 and picks a profile, which is then kept for
+ * the life of the target (a config reload re-detects).
+ *
+ * Addresses: host[:port] with an optional transport prefix udp: (default),
+ * tcp:, udp6: or tcp6:; IPv6 literals in brackets ([::1]:161); the port
+ * defaults to 161.  Messages and logs name the address, never the
+ * community or the v3 passwords. */
+#include "config.h"
+#include "driver.h"
+#include "log.h"
+#include "profile.h"
+#include "snmp_walk.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum phase { PH_IDLE, PH_DETECT, PH_WALK };
+
+struct snmp_state {
+	char *name;                  /* target name, for logs */
+	char *address;               /* as configured, for messages */
+	struct snmp_conn *conn;
+	struct profile *own;         /* a named profile, loaded at open */
+	struct profile_set *autoset; /* profile: auto -- every profile found */
+	const struct profile *prof;  /* the profile in use; NULL until auto detection */
+	enum phase phase;
+	struct snmp_walk *walk;
+	struct snap_builder *b;
+	double deadline;
+};
+
+static const uint32_t oid_sysdescr[] = { 1, 3, 6, 1, 2, 1, 1, 1, 0 };
+static const uint32_t oid_sysobjectid[] = { 1, 3, 6, 1, 2, 1, 1, 2, 0 };
+
+/* "udp:h:p" style peer for net-snmp from a configured address. */
+static tw_err parse_address(const char *addr, char **peer, char *msg, size_t msglen)
+{
+	static const char *const prefixes[] = { "udp:", "tcp:", "udp6:", "tcp6:" };
+	const char *transport = "udp", *rest = addr, *host, *port = "161";
+	size_t hostlen;
+	int v6 = 0;
+	char *out;
+	size_t need;
+
+	for (size_t i = 0; i < TW_ARRAY_LEN(prefixes); i++) {
+		size_t n = strlen(prefixes[i]);
+		if (strncmp(addr, prefixes[i], n) == 0) {
+			rest = addr + n;
+			transport = i == 0 ? "udp" : i == 1 ? "tcp" : i == 2 ? "udp6" : "tcp6";
+			v6 = i >= 2;
+			break;
+		}
+	}
+	if (*rest == '[') {
+		const char *close = strchr(rest, ']');
+		if (!close || close == rest + 1)
+			goto bad;
+		host = rest + 1;
+		hostlen = (size_t)(close - host);
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != '\0')
+			goto bad;
+		v6 = 1;
+		if (strcmp(transport, "udp") == 0)
+			transport = "udp6";
+		else if (strcmp(transport, "tcp") == 0)
+			transport = "tcp6";
+	} else {
+		const char *colon = strrchr(rest, ':');
+		host = rest;
+		if (colon && !v6) {
+			hostlen = (size_t)(colon - rest);
+			port = colon + 1;
+		} else {
+			hostlen = strlen(rest);
+		}
+	}
+	if (hostlen == 0)
+		goto bad;
+	{
+		uint64_t p;
+		if (tw_parse_u64(port, &p) || p < 1 || p > 65535)
+			goto bad;
+	}
+	need = strlen(transport) + 1 + 1 + hostlen + 2 + strlen(port) + 1;
+	out = malloc(need);
+	if (!out)
+		return TW_ERR_NOMEM;
+	snprintf(out, need, v6 ? "%s:[%.*s]:%s" : "%s:%.*s:%s", transport, (int)hostlen, host, port);
+	*peer = out;
+	return TW_OK;
+bad:
+	return tw_seterr(msg, msglen, TW_ERR_CONFIG,
+			 "snmp address '%s': expected host[:port], [ipv6]:port, optionally prefixed by udp:, tcp:, udp6: or tcp6:",
+			 addr);
+}
+
+/* Profile directories in search order. */
+static size_t search_dirs(const struct tw_driver_env *env, const char **dirs, size_t max)
+{
+	size_t n = 0;
+	if (env && env->profiles_dir && n < max)
+		dirs[n++] = env->profiles_dir;
+	for (size_t i = 0; env && env->profile_search && env->profile_search[i] && n < max; i++)
+		dirs[n++] = env->profile_search[i];
+	return n;
+}
+
+
+static tw_err snmp_open(void *state, const struct tw_target *t, const struct tw_driver_env *env,
+			char *msg, size_t msglen)
+{
+	struct snmp_state *st = state;
+	struct snmp_conn_params cp;
+	const char *dirs[16];
+	size_t ndirs = search_dirs(env, dirs, TW_ARRAY_LEN(dirs));
+	const char *ref = t->profile && *t->profile ? t->profile : "auto";
+	char *peer = NULL;
+	tw_err e;
+
+	memset(st, 0, sizeof *st);
+	if (!t->address || !*t->address)
+		return tw_seterr(msg, msglen, TW_ERR_CONFIG, "target %s: snmp needs an address",
+				 t->name);
+	st->name = tw_strdup(t->name);
+	st->address = tw_strdup(t->address);
+	if (!st->name || !st->address)
+		return TW_ERR_NOMEM;
+	if ((e = parse_address(t->address, &peer, msg, msglen)))
+		return e;
+
+	memset(&cp, 0, sizeof cp);
+	cp.peer = peer;
+	cp.label = t->address;
+	cp.version = t->snmp.version;
+	cp.community = t->snmp.community.value;
+	cp.username = t->snmp.username;
+	cp.security_level = t->snmp.security_level;
+	cp.auth_protocol = t->snmp.auth_protocol;
+	cp.auth_password = t->snmp.auth_password.value;
+	cp.priv_protocol = t->snmp.priv_protocol;
+	cp.priv_password = t->snmp.priv_password.value;
+	cp.context = t->snmp.context;
+	cp.timeout = t->timeout;
+	cp.retries = t->retries;
+	cp.max_reps = t->snmp.max_repetitions;
+	e = snmp_conn_new(&cp, &st->conn, msg, msglen);
+	free(peer);
+	if (e)
+		return e;
+
+	if (strcmp(ref, "auto") == 0) {
+		if ((e = profile_set_load(dirs, ndirs, &st->autoset, msg, msglen)))
+			return e;
+		if (profile_set_count(st->autoset) == 0)
+			return tw_seterr(msg, msglen, TW_ERR_CONFIG,
+					 "target %s: profile auto: no profiles found (set --profiles.dir)",
+					 t->name);
+		tw_log(TW_LOG_INFO, "snmp profile will be detected at the first poll", "target",
+		       t->name, "profile", "auto", NULL);
+	} else {
+		char *path = NULL;
+		if ((e = profile_resolve(ref, dirs, ndirs, &path, msg, msglen)))
+			return e;
+		e = profile_load_file(path, &st->own, msg, msglen);
+		if (!e)
+			tw_log(TW_LOG_INFO, "snmp profile", "target", t->name, "profile",
+			       profile_name(st->own), "file", path, NULL);
+		free(path);
+		if (e)
+			return e;
+		st->prof = st->own;
+	}
+	return TW_OK;
+}
+
+static tw_err start_walk(struct snmp_state *st, char *msg, size_t msglen)
+{
+	struct walk_target tg[2];
+	const struct walk_target *targets;
+	size_t n;
+
+	if (st->prof) {
+		targets = profile_targets(st->prof, &n);
+		st->phase = PH_WALK;
+	} else {
+		memset(tg, 0, sizeof tg);
+		tg[0].kind = WALK_GET;
+		tg[0].len = TW_ARRAY_LEN(oid_sysobjectid);
+		memcpy(tg[0].oid, oid_sysobjectid, sizeof oid_sysobjectid);
+		tg[1].kind = WALK_GET;
+		tg[1].len = TW_ARRAY_LEN(oid_sysdescr);
+		memcpy(tg[1].oid, oid_sysdescr, sizeof oid_sysdescr);
+		targets = tg;
+		n = 2;
+		st->phase = PH_DETECT;
+	}
+	return snmp_walk_start(st->conn, targets, n, st->deadline, &st->walk, msg, msglen);
+}
+
+static tw_err snmp_start(void *state, struct snap_builder *b, double deadline, char *msg,
+			 size_t msglen)
+{
+	struct snmp_state *st = state;
+	tw_err e;
+
+	if (st->walk) { /* a poll the core forgot to abort */
+		snmp_walk_free(st->walk);
+		st->walk = NULL;
+	}
+	st->b = b;
+	st->deadline = deadline;
+	e = start_walk(st, msg, msglen);
+	if (e)
+		st->phase = PH_IDLE;
+	return e;
+}
+
+static void snmp_fds(void *state, struct tw_fdset *fs)
+{
+	struct snmp_state *st = state;
+	if (st->walk)
+		snmp_walk_fds(st->walk, fs);
+}
+
+/* profile: auto -- choose from sysObjectID / sysDescr. */
+static tw_err detect(struct snmp_state *st, const struct walk_result *r, char *msg, size_t msglen)
+{
+	const struct walk_column *co = walk_result_find(r, oid_sysobjectid,
+						       TW_ARRAY_LEN(oid_sysobjectid));
+	const struct walk_column *cd = walk_result_find(r, oid_sysdescr, TW_ARRAY_LEN(oid_sysdescr));
+	const uint32_t *sysoid = NULL;
+	size_t len = 0;
+	char *descr = NULL;
+	char oidtxt[256] = "";
+	const struct profile *p;
+
+	if (co && co->nrows && co->rows[0].type == WV_OID) {
+		sysoid = walk_row_oidval(co, &co->rows[0]);
+		len = co->rows[0].data_len;
+		walk_oid_format(sysoid, len, oidtxt, sizeof oidtxt);
+	}
+	if (cd && cd->nrows && cd->rows[0].type == WV_STR) {
+		descr = tw_strndup((const char *)walk_row_bytes(cd, &cd->rows[0]),
+				   cd->rows[0].data_len);
+		if (!descr)
+			return TW_ERR_NOMEM;
+	}
+	p = profile_set_pick(st->autoset, sysoid, len, descr);
+	free(descr);
+	if (!p)
+		return tw_seterr(msg, msglen, TW_ERR_NOT_FOUND,
+				 "%s: no profile matches sysObjectID %s and there is no host-resources profile",
+				 st->address, *oidtxt ? oidtxt : "(none)");
+	tw_log(TW_LOG_INFO, "snmp profile detected", "target", st->name, "profile", profile_name(p),
+	       "sysObjectID", *oidtxt ? oidtxt : "(none)", "file", profile_file(p), NULL);
+	st->prof = p;
+	return TW_OK;
+}
+
+static enum tw_step snmp_step(void *state, const struct tw_fdset *ready, double now,
+			      tw_err *result, char *msg, size_t msglen)
+{
+	struct snmp_state *st = state;
+	struct walk_result *r;
+	struct profile_stats ps;
+	tw_err e;
+
+	if (!st->walk) {
+		*result = tw_seterr(msg, msglen, TW_ERR_INTERNAL, "%s: no poll in flight", st->address);
+		return TW_STEP_DONE;
+	}
+	if (snmp_walk_step(st->walk, ready, now, &e, msg, msglen) == TW_STEP_PENDING)
+		return TW_STEP_PENDING;
+	r = e ? NULL : snmp_walk_take_result(st->walk);
+	snmp_walk_free(st->walk);
+	st->walk = NULL;
+	if (e || !r) {
+		walk_result_free(r);
+		st->phase = PH_IDLE;
+		*result = e ? e : TW_ERR_INTERNAL;
+		return TW_STEP_DONE;
+	}
+	if (st->phase == PH_DETECT) {
+		e = detect(st, r, msg, msglen);
+		walk_result_free(r);
+		if (!e)
+			e = start_walk(st, msg, msglen);
+		if (e) {
+			st->phase = PH_IDLE;
+			*result = e;
+			return TW_STEP_DONE;
+		}
+		return TW_STEP_PENDING;
+	}
+	e = profile_map(st->prof, r, st->b, &ps, msg, msglen);
+	walk_result_free(r);
+	st->phase = PH_IDLE;
+	if (!e && (ps.rows_skipped || ps.figures_invalid || ps.links_unresolved)) {
+		char a[24], b2[24], c[24];
+		snprintf(a, sizeof a, "%zu", ps.figures_invalid);
+		snprintf(b2, sizeof b2, "%zu", ps.rows_skipped);
+		snprintf(c, sizeof c, "%zu", ps.links_unresolved);
+		tw_log(TW_LOG_WARN, "snmp data failed sanity checks", "target", st->name,
+		       "invalid_figures", a, "skipped_rows", b2, "unresolved_pool_links", c, "first",
+		       ps.note, NULL);
+	}
+	if (!e && tw_log_enabled(TW_LOG_DEBUG)) {
+		char a[24], b2[24];
+		snprintf(a, sizeof a, "%zu", ps.pools);
+		snprintf(b2, sizeof b2, "%zu", ps.volumes);
+		tw_log(TW_LOG_DEBUG, "snmp poll mapped", "target", st->name, "profile",
+		       profile_name(st->prof), "pools", a, "volumes", b2, NULL);
+	}
+	if (!e && msg && msglen)
+		msg[0] = '\0';
+	*result = e;
+	return TW_STEP_DONE;
+}
+
+static void snmp_abort(void *state)
+{
+	struct snmp_state *st = state;
+	snmp_walk_free(st->walk); /* closes the session if requests were in flight */
+	st->walk = NULL;
+	st->phase = PH_IDLE;
+}
+
+static void snmp_close_state(void *state)
+{
+	struct snmp_state *st = state;
+	snmp_abort(st);
+	snmp_conn_free(st->conn);
+	profile_free(st->own);
+	profile_set_free(st->autoset);
+	free(st->name);
+	free(st->address);
+	memset(st, 0, sizeof *st);
+}
+
+const struct tw_driver drv_snmp = {
+	.name = "snmp",
+	.caps = TW_DRV_CAP_SNMP,
+	.state_size = sizeof(struct snmp_state),
+	.open = snmp_open,
+	.start = snmp_start,
+	.fds = snmp_fds,
+	.step = snmp_step,
+	.abort = snmp_abort,
+	.close = snmp_close_state,
+};

@@ -1,0 +1,88 @@
+/* profile.h: SNMP profiles -- data, not code -- that say which scalars and
+ * table columns of a vendor MIB mean array info, pools and volumes, in what
+ * units, and how volumes link to pools (format: docs/profiles.md).
+ *
+ * A profile is loaded from YAML (errors name file:line:col), says which OIDs
+ * to fetch (profile_targets(), fed to snmp_walk), and maps what came back to
+ * the data model with profile_map(): a pure function of the profile and a
+ * walk_result, so vendor mapping is unit-tested on hand-built results.
+ *
+ * Profile references: a bare name ("netapp") resolves to NAME.yml in the
+ * first directory of a search list that has it; anything containing '/' or
+ * ending in ".yml"/".yaml" is a path.  "auto" is resolved per target by
+ * the driver: it fetches sysObjectID.0 and sysDescr.0 and picks the first
+ * profile (search order, then file name) whose `match:` applies, falling
+ * back to the profile named "host-resources". */
+#ifndef TW_PROFILE_H
+#define TW_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "tw.h"
+#include "model.h"
+#include "snmp_walk.h"
+
+struct profile;
+
+/* Load and validate; *out untouched on error. */
+tw_err profile_load_file(const char *path, struct profile **out, char *msg, size_t msglen);
+tw_err profile_load_string(const char *name, const char *text, size_t len, struct profile **out,
+			   char *msg, size_t msglen);
+void profile_free(struct profile *p); /* NULL-safe */
+
+const char *profile_name(const struct profile *p);
+const char *profile_file(const struct profile *p);
+const char *profile_description(const struct profile *p); /* may be "" */
+
+/* What to fetch: GETs for info scalars, one SUBTREE walk per distinct
+ * table column.  Owned by the profile. */
+const struct walk_target *profile_targets(const struct profile *p, size_t *n);
+
+/* 1 if ref names a file rather than a profile in the search dirs. */
+int profile_ref_is_path(const char *ref);
+/* Find the file for ref: a path as given, or DIR/ref.yml in the first of
+ * dirs (NULL-terminated; NULL entries skipped) that has it.  *path_out is
+ * malloc'd.  TW_ERR_NOT_FOUND lists the directories searched. */
+tw_err profile_resolve(const char *ref, const char *const *dirs, size_t ndirs, char **path_out,
+		       char *msg, size_t msglen);
+
+/* `profile: auto` support. */
+int profile_has_match(const struct profile *p);
+/* Does p's match apply?  sysoid may be NULL/0 and descr NULL when the
+ * agent did not answer them; a rule on a missing value does not apply. */
+int profile_matches(const struct profile *p, const uint32_t *sysoid, size_t len, const char *descr);
+
+/* Every profile in dirs (in order; a name seen in an earlier dir hides
+ * later ones; within a dir by file name).  Files that fail to load are
+ * logged at warn and skipped. */
+struct profile_set;
+tw_err profile_set_load(const char *const *dirs, size_t ndirs, struct profile_set **out,
+			char *msg, size_t msglen);
+void profile_set_free(struct profile_set *s); /* NULL-safe */
+size_t profile_set_count(const struct profile_set *s);
+const struct profile *profile_set_get(const struct profile_set *s, size_t i);
+/* First profile with a match that applies, else the one named
+ * "host-resources", else NULL. */
+const struct profile *profile_set_pick(const struct profile_set *s, const uint32_t *sysoid,
+				       size_t len, const char *descr);
+
+/* What a mapping did, for logs: counts, and the first reason a row was
+ * skipped or a figure dropped. */
+struct profile_stats {
+	size_t pools, volumes;
+	size_t rows_filtered;    /* left out by a row filter (normal) */
+	size_t rows_skipped;     /* left out by a sanity rule */
+	size_t figures_invalid;  /* figures dropped (TW_HAS_* cleared) */
+	size_t links_unresolved; /* volumes whose pool could not be found */
+	char note[256];
+};
+
+/* Map a walk result into the builder: array info (vendor, model, serial,
+ * version, profile name), pools, volumes.  Figures that break a sanity
+ * rule are dropped (their TW_HAS_* flag stays clear) or their row skipped,
+ * as the profile says; the poll itself still succeeds.  Errors:
+ * TW_ERR_NOMEM only.  st may be NULL. */
+tw_err profile_map(const struct profile *p, const struct walk_result *r, struct snap_builder *b,
+		   struct profile_stats *st, char *msg, size_t msglen);
+
+#endif
