@@ -138,7 +138,7 @@ changes=$(find "$work" -maxdepth 1 -name 'thinwatch_*.changes' | head -n 1)
 if [ -z "$deb" ] || [ -z "$changes" ]; then
 	die build "no .deb or .changes in $work"
 fi
-cp "$deb" "$changes" "$art/"
+cp "$deb" "$changes" "$work"/thinwatch_*.buildinfo "$art/"
 debver=$(dpkg-deb -f "$deb" Version)
 case "$debver" in
 "$version"-*) pass version ;;
@@ -190,6 +190,17 @@ for f in /usr/bin/thinwatch /usr/bin/thinwatch-sim /etc/thinwatch/thinwatch.yml 
 	/usr/share/man/man8/thinwatch.8.gz /usr/share/man/man5/thinwatch.yml.5.gz \
 	/usr/share/man/man1/thinwatch-sim.1.gz /usr/share/doc/thinwatch/copyright; do
 	[ -e "$f" ] || { fail files "$f missing"; ok=0; }
+done
+# Every MIB, profile and dashboard of the tree is installed.
+for f in "$top"/mibs/*.txt "$top"/mibs/profiles/*.yml "$top"/dashboards/*.json; do
+	[ -e "$f" ] || continue
+	case "$f" in
+	*/profiles/*) d=profiles ;;
+	*/mibs/*) d=mibs ;;
+	*) d=dashboards ;;
+	esac
+	[ -e "/usr/share/thinwatch/$d/${f##*/}" ] ||
+		{ fail files "/usr/share/thinwatch/$d/${f##*/} missing (from ${f#"$top"/})"; ok=0; }
 done
 conffiles=$(dpkg-query -W -f='${Conffiles}\n' thinwatch)
 for f in /etc/thinwatch/thinwatch.yml /etc/default/thinwatch; do

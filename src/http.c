@@ -17,7 +17,6 @@
 #include "log.h"
 #include "webcfg.h"
 
-#include <errno.h>
 #include <math.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -27,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,8 +35,6 @@
 #define HTTP_WEBCFG_CHECK_SECONDS 1
 #define HTTP_MAX_RETIRED 8
 #define HTTP_REALM_HEADER "Basic realm=\"thinwatch\""
-
-struct http;
 
 /* One libmicrohttpd daemon: the current one accepts, retired ones only
  * finish the connections they already have. */
@@ -747,6 +745,12 @@ static void log_webcfg(const char *what, const struct webcfg *w)
 	if (w->http2 == 1)
 		tw_log(TW_LOG_WARN, "http_server_config.http2 is true but thinwatch serves HTTP/1.1 "
 				    "only (libmicrohttpd has no HTTP/2)", "file", w->file, NULL);
+	if (w->key_file) {
+		struct stat st;
+		if (stat(w->key_file, &st) == 0 && (st.st_mode & S_IROTH))
+			tw_log(TW_LOG_WARN, "the TLS key file is readable by every user; chmod o-r it",
+			       "key_file", w->key_file, NULL);
+	}
 }
 
 static int str_eq_nullable(const char *a, const char *b)
