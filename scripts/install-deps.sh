@@ -6,7 +6,7 @@
 set -eu
 what=${1:-test}
 
-build="autoconf automake libtool pkg-config make gcc libc6-dev libsnmp-dev libcurl4-openssl-dev
+build="autoconf automake libtool pkg-config make gcc libc6-dev libsnmp-dev libcurl4-openssl-dev libgnutls28-dev
 libjansson-dev libmicrohttpd-dev libyaml-dev libcmocka-dev libcrypt-dev ca-certificates"
 demo="snmp curl python3"
 test="snmp snmpd curl python3 prometheus prometheus-alertmanager prometheus-snmp-exporter smitools

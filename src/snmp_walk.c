@@ -728,7 +728,13 @@ struct snmp_walk {
 	tw_err err;
 	char errmsg[320];
 	struct snmp_walk_stats st;
+	size_t answers;         /* PDUs the agent answered in this walk */
 };
+
+/* Said when the agent never answered: v1/v2c agents drop requests with a
+ * wrong community without a word. */
+#define NO_ANSWER_HINT \
+	"; the agent never answered: down, filtered, wrong port, or (v1/v2c) a wrong community"
 
 static void walk_fail(struct snmp_walk *w, tw_err e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -1137,6 +1143,8 @@ static int walk_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, voi
 	}
 	ch->inflight = 0;
 	w->outstanding--;
+	if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE)
+		w->answers++;
 	if (w->finished || ch->done)
 		return 1;
 	switch (op) {
@@ -1150,9 +1158,10 @@ static int walk_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, voi
 		} else {
 			oid_text(ch->kind == CH_GET ? ch->base : ch->last,
 				 ch->kind == CH_GET ? ch->base_len : ch->last_len, buf, sizeof buf);
-			walk_fail(w, TW_ERR_TIMEOUT, "no answer after %u tries of %.3gs (%s %s)",
+			walk_fail(w, TW_ERR_TIMEOUT, "no answer after %u tries of %.3gs (%s %s)%s",
 				  w->c->retries + 1, w->c->try_timeout,
-				  ch->kind == CH_GET ? "GET" : "walk at", buf);
+				  ch->kind == CH_GET ? "GET" : "walk at", buf,
+				  w->answers ? "" : NO_ANSWER_HINT);
 		}
 		return 1;
 	case NETSNMP_CALLBACK_OP_SEC_ERROR:
@@ -1361,8 +1370,9 @@ enum tw_step snmp_walk_step(struct snmp_walk *w, const struct tw_fdset *ready, d
 			}
 		}
 		if (!w->finished && now >= w->deadline)
-			walk_fail(w, TW_ERR_TIMEOUT, "poll deadline passed (%zu varbinds so far)",
-				  w->res ? w->res->nvarbinds : (size_t)0);
+			walk_fail(w, TW_ERR_TIMEOUT, "poll deadline passed (%zu varbinds so far)%s",
+				  w->res ? w->res->nvarbinds : (size_t)0,
+				  w->answers ? "" : NO_ANSWER_HINT);
 	} else if (!w->finished) {
 		walk_fail(w, TW_ERR_IO, "session closed");
 	}
