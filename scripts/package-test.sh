@@ -291,7 +291,10 @@ else
 fi
 # ExecReload sends SIGHUP: the daemon reloads and keeps serving.
 kill -HUP "$tw_pid"
-sleep 0.5
+for _ in $(seq 1 50); do
+	grep -q 'config reloaded' "$work/thinwatch.log" && break
+	sleep 0.1
+done
 if kill -0 "$tw_pid" 2>/dev/null &&
 	curl -fsS "$url/metrics" | grep -q '^thinwatch_config_last_reload_successful 1$' &&
 	grep -q 'config reloaded' "$work/thinwatch.log"; then

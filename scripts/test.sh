@@ -1,21 +1,69 @@
 #!/bin/sh
 # test.sh: install what is missing, build with warnings as errors, and run
-# the whole test suite (make check: unit, golden, integration against real
-# servers on loopback).  Ends with one line "N passed, N failed" counted
-# from automake's test-suite.log.
+# the whole test suite:
+#   1. make check (unit, golden, integration against real servers on loopback,
+#      valgrind memcheck) in the debug build;
+#   2. make distcheck: the release tarball built out of tree with ASan+UBSan
+#      (and LeakSanitizer), running the whole suite again;
+#   3. the Debian package: build, lintian, install, run, purge;
+#   4. further stages listed below (fuzzers, soak).
+# Ends with one line "N passed, N failed": test-suite.log counts plus one
+# count per PASS:/FAIL: line of the other stages.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-sh scripts/install-deps.sh test || exit 1
-sh scripts/build.sh --enable-debug || { echo "0 passed, 1 failed"; exit 1; }
-
+out="$top/tests/artifacts"
+mkdir -p "$out"
+rm -f "$out"/stage-*.log
 rc=0
-make -s -j"$(nproc)" check VERBOSE=1 >test-run.log 2>&1 || rc=1
-grep -E '^(PASS|FAIL|XFAIL|XPASS|ERROR|SKIP):' test-run.log || true
-if [ $rc -ne 0 ]; then
-	echo "---- failures (see test-suite.log) ----"
-	sed -n '/^FAIL\|^ERROR/p' test-suite.log 2>/dev/null | head -50
-	tail -n 80 test-run.log
+
+sh scripts/install-deps.sh test || { echo "0 passed, 1 failed"; exit 1; }
+if ! sh scripts/build.sh --enable-debug > "$out/build.log" 2>&1; then
+	cat "$out/build.log"
+	echo "0 passed, 1 failed"
+	exit 1
 fi
-sh scripts/summary.sh test-suite.log
+
+stage() { # stage NAME CMD...: run, keep output, report
+	name=$1
+	shift
+	echo "== $name"
+	start=$(date +%s)
+	if "$@" > "$out/stage-$name.out" 2>&1; then
+		echo "PASS: stage/$name ($(( $(date +%s) - start ))s)"
+	else
+		echo "FAIL: stage/$name ($(( $(date +%s) - start ))s)"
+		tail -n 80 "$out/stage-$name.out"
+		rc=1
+	fi
+	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' "$out/stage-$name.out" || true
+}
+
+stage check make -j"$(nproc)" check
+[ -f test-suite.log ] && cp test-suite.log "$out/check-test-suite.log"
+if grep -q '^FAIL\|^ERROR' "$out/stage-check.out"; then
+	sed -n '/^FAIL:\|^ERROR:/,/^$/p' test-suite.log 2>/dev/null | head -120
+fi
+stage distcheck make distcheck
+stage package sh scripts/package-test.sh
+
+# Count: automake's own summaries (check, distcheck) + PASS/FAIL lines of
+# the stages that are not automake suites.
+{
+	sed -n 's/^# \(PASS\|FAIL\|ERROR\|XPASS\|SKIP\): *\([0-9]*\)$/\1 \2/p' \
+		"$out/stage-check.out" "$out/stage-distcheck.out"
+	grep -hE '^(PASS|FAIL): package/' "$out/stage-package.out" |
+		awk '{print $1 == "PASS:" ? "PASS 1" : "FAIL 1"}'
+	for s in check distcheck package; do
+		grep -q "^# TOTAL:\|^PASS: package-test\|^FAIL: package-test" "$out/stage-$s.out" ||
+			echo "FAIL 1"   # a stage that never reached its tests
+	done
+} | awk '
+	$1 == "PASS" { p += $2 }
+	$1 == "FAIL" || $1 == "ERROR" || $1 == "XPASS" { f += $2 }
+	$1 == "SKIP" { s += $2 }
+	END { if (s) printf "%d passed, %d failed, %d skipped\n", p, f, s;
+	      else printf "%d passed, %d failed\n", p, f }' > "$out/summary.txt"
+cat "$out/summary.txt"
+grep -q ', 0 failed' "$out/summary.txt" || rc=1
 exit $rc

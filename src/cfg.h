@@ -53,7 +53,12 @@ struct tw_target {
 	char *url;                     /* REST base URL, trailing '/' removed */
 	char *profile;                 /* SNMP profile name or path ("auto" allowed; default
 					* "auto"; a relative path is made relative to the
-					* config file's directory); NULL for REST targets */
+					* config file's directory); NULL for REST targets;
+					* "inline" when profile_inline is set */
+	char *profile_inline;          /* `profile:` written as a mapping: the profile's YAML,
+					* validated at load and re-serialized (profile.h:
+					* profile_load_string reads it); else NULL */
+	char *profile_inline_where;    /* "file:line" of that mapping, for messages */
 	struct tw_snmp_cfg snmp;
 	char *username;                /* REST */
 	struct tw_secret password;     /* REST password_file */
@@ -91,6 +96,14 @@ struct tw_config {
 /* Parse and validate a config file.  On error returns non-OK with
  * "file:line:col: what was expected" in msg; *out untouched. */
 tw_err cfg_load(const char *path, struct tw_config **out, char *msg, size_t msglen);
+/* The same from memory (tests, fuzzing): name is used in messages and kept
+ * as tw_config.file; basedir resolves relative paths (profiles, secret
+ * files); NULL leaves them relative to the current directory.  In builds
+ * with FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (--enable-fuzzing) the files
+ * a config names (secrets, tls.ca_file) are only ever opened in basedir, by
+ * base name, whatever the path says. */
+tw_err cfg_load_string(const char *name, const char *text, size_t len, const char *basedir,
+		       struct tw_config **out, char *msg, size_t msglen);
 void cfg_free(struct tw_config *c);  /* NULL-safe */
 
 /* Sharding (--shard=I/N): target `name` belongs to shard cfg_shard_of(name, N),

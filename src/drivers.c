@@ -6,12 +6,18 @@
 #include <string.h>
 
 extern const struct tw_driver drv_snmp;
-extern const struct tw_driver drv_ontap, drv_purefa;
+extern const struct tw_driver drv_ontap, drv_purefa, drv_hpe3par,
+	drv_oceanstor, drv_powerstore, drv_ibmsv, drv_unity;
 
 const struct tw_driver *const tw_drivers[] = {
 	&drv_snmp,
 	&drv_ontap,
 	&drv_purefa,
+	&drv_hpe3par,
+	&drv_oceanstor,
+	&drv_powerstore,
+	&drv_ibmsv,
+	&drv_unity,
 	NULL,
 };
 

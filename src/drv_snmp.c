@@ -3,7 +3,15 @@
  * (snmp_walk.h); a profile (profile.h) says what to fetch and how it maps
  * to pools and volumes.  With `profile: auto` the first poll first GETs
  * sysObjectID.0 and sysDescr.0 and picks a profile, which is then kept for
- * the life of the target (a config reload re-detects).
+ * the life of this driver state (a restart, or a reload that changes the
+ * target, detects again).  Detection GETs sysObjectID.0, sysDescr.0 and
+ * any OIDs the profiles' `match: oid_present` rules ask about.  A profile
+ * written inline in the config (tw_target.profile_inline) is loaded from
+ * its text.
+ *
+ * Figures dropped by a profile's sanity rules are logged at warn when the
+ * reason first appears (or changes), then at debug, so a device with a
+ * permanently wrapped counter does not fill the log.
  *
  * Addresses: host[:port] with an optional transport prefix udp: (default),
  * tcp:, udp6: or tcp6:; IPv6 literals in brackets ([::1]:161); the port
@@ -32,10 +40,23 @@ struct snmp_state {
 	struct snmp_walk *walk;
 	struct snap_builder *b;
 	double deadline;
+	struct walk_target *probes;  /* profile: auto -- detection GETs */
+	size_t nprobes;
+	char last_note[256];         /* last sanity note logged at warn */
 };
 
-static const uint32_t oid_sysdescr[] = { 1, 3, 6, 1, 2, 1, 1, 1, 0 };
 static const uint32_t oid_sysobjectid[] = { 1, 3, 6, 1, 2, 1, 1, 2, 0 };
+
+static void log_chosen(const struct snmp_state *st, const char *msg, const struct profile *p,
+		       const char *sysoid, const char *file)
+{
+	tw_log(TW_LOG_INFO, msg, "target", st->name, "profile", profile_name(p),
+	       sysoid ? "sysObjectID" : "file", sysoid ? sysoid : file, sysoid ? "file" : NULL,
+	       file, NULL);
+	if (*profile_limitations(p))
+		tw_log(TW_LOG_INFO, "snmp profile limitation", "target", st->name, "profile",
+		       profile_name(p), "limitation", profile_limitations(p), NULL);
+}
 
 /* "udp:h:p" style peer for net-snmp from a configured address. */
 static tw_err parse_address(const char *addr, char **peer, char *msg, size_t msglen)
@@ -97,7 +118,8 @@ static tw_err parse_address(const char *addr, char **peer, char *msg, size_t msg
 	return TW_OK;
 bad:
 	return tw_seterr(msg, msglen, TW_ERR_CONFIG,
-			 "snmp address '%s': expected host[:port], [ipv6]:port, optionally prefixed by udp:, tcp:, udp6: or tcp6:",
+			 "snmp address '%s': expected host[:port] or [ipv6]:port, optionally "
+			 "prefixed by udp:, tcp:, udp6: or tcp6:",
 			 addr);
 }
 
@@ -121,6 +143,7 @@ static tw_err snmp_open(void *state, const struct tw_target *t, const struct tw_
 	const char *dirs[16];
 	size_t ndirs = search_dirs(env, dirs, TW_ARRAY_LEN(dirs));
 	const char *ref = t->profile && *t->profile ? t->profile : "auto";
+	const char *inl = t->profile_inline;
 	char *peer = NULL;
 	tw_err e;
 
@@ -155,8 +178,18 @@ static tw_err snmp_open(void *state, const struct tw_target *t, const struct tw_
 	if (e)
 		return e;
 
-	if (strcmp(ref, "auto") == 0) {
+	if (inl) {
+		char label[512];
+		snprintf(label, sizeof label, "%s (inline profile of target %s)",
+			 t->profile_inline_where ? t->profile_inline_where : "config", t->name);
+		if ((e = profile_load_string(label, inl, strlen(inl), &st->own, msg, msglen)))
+			return e;
+		st->prof = st->own;
+		log_chosen(st, "snmp profile", st->own, NULL, label);
+	} else if (strcmp(ref, "auto") == 0) {
 		if ((e = profile_set_load(dirs, ndirs, &st->autoset, msg, msglen)))
+			return e;
+		if ((e = profile_set_probes(st->autoset, &st->probes, &st->nprobes)))
 			return e;
 		if (profile_set_count(st->autoset) == 0)
 			return tw_seterr(msg, msglen, TW_ERR_CONFIG,
@@ -170,8 +203,7 @@ static tw_err snmp_open(void *state, const struct tw_target *t, const struct tw_
 			return e;
 		e = profile_load_file(path, &st->own, msg, msglen);
 		if (!e)
-			tw_log(TW_LOG_INFO, "snmp profile", "target", t->name, "profile",
-			       profile_name(st->own), "file", path, NULL);
+			log_chosen(st, "snmp profile", st->own, NULL, path);
 		free(path);
 		if (e)
 			return e;
@@ -182,7 +214,6 @@ static tw_err snmp_open(void *state, const struct tw_target *t, const struct tw_
 
 static tw_err start_walk(struct snmp_state *st, char *msg, size_t msglen)
 {
-	struct walk_target tg[2];
 	const struct walk_target *targets;
 	size_t n;
 
@@ -190,15 +221,8 @@ static tw_err start_walk(struct snmp_state *st, char *msg, size_t msglen)
 		targets = profile_targets(st->prof, &n);
 		st->phase = PH_WALK;
 	} else {
-		memset(tg, 0, sizeof tg);
-		tg[0].kind = WALK_GET;
-		tg[0].len = TW_ARRAY_LEN(oid_sysobjectid);
-		memcpy(tg[0].oid, oid_sysobjectid, sizeof oid_sysobjectid);
-		tg[1].kind = WALK_GET;
-		tg[1].len = TW_ARRAY_LEN(oid_sysdescr);
-		memcpy(tg[1].oid, oid_sysdescr, sizeof oid_sysdescr);
-		targets = tg;
-		n = 2;
+		targets = st->probes;
+		n = st->nprobes;
 		st->phase = PH_DETECT;
 	}
 	return snmp_walk_start(st->conn, targets, n, st->deadline, &st->walk, msg, msglen);
@@ -229,37 +253,23 @@ static void snmp_fds(void *state, struct tw_fdset *fs)
 		snmp_walk_fds(st->walk, fs);
 }
 
-/* profile: auto -- choose from sysObjectID / sysDescr. */
+/* profile: auto -- choose from sysObjectID / sysDescr / probed OIDs. */
 static tw_err detect(struct snmp_state *st, const struct walk_result *r, char *msg, size_t msglen)
 {
 	const struct walk_column *co = walk_result_find(r, oid_sysobjectid,
 						       TW_ARRAY_LEN(oid_sysobjectid));
-	const struct walk_column *cd = walk_result_find(r, oid_sysdescr, TW_ARRAY_LEN(oid_sysdescr));
-	const uint32_t *sysoid = NULL;
-	size_t len = 0;
-	char *descr = NULL;
 	char oidtxt[256] = "";
 	const struct profile *p;
 
-	if (co && co->nrows && co->rows[0].type == WV_OID) {
-		sysoid = walk_row_oidval(co, &co->rows[0]);
-		len = co->rows[0].data_len;
-		walk_oid_format(sysoid, len, oidtxt, sizeof oidtxt);
-	}
-	if (cd && cd->nrows && cd->rows[0].type == WV_STR) {
-		descr = tw_strndup((const char *)walk_row_bytes(cd, &cd->rows[0]),
-				   cd->rows[0].data_len);
-		if (!descr)
-			return TW_ERR_NOMEM;
-	}
-	p = profile_set_pick(st->autoset, sysoid, len, descr);
-	free(descr);
+	if (co && co->nrows && co->rows[0].type == WV_OID)
+		walk_oid_format(walk_row_oidval(co, &co->rows[0]), co->rows[0].data_len, oidtxt,
+				sizeof oidtxt);
+	p = profile_set_pick_result(st->autoset, r);
 	if (!p)
 		return tw_seterr(msg, msglen, TW_ERR_NOT_FOUND,
 				 "%s: no profile matches sysObjectID %s and there is no host-resources profile",
 				 st->address, *oidtxt ? oidtxt : "(none)");
-	tw_log(TW_LOG_INFO, "snmp profile detected", "target", st->name, "profile", profile_name(p),
-	       "sysObjectID", *oidtxt ? oidtxt : "(none)", "file", profile_file(p), NULL);
+	log_chosen(st, "snmp profile detected", p, *oidtxt ? oidtxt : "(none)", profile_file(p));
 	st->prof = p;
 	return TW_OK;
 }
@@ -304,12 +314,17 @@ static enum tw_step snmp_step(void *state, const struct tw_fdset *ready, double 
 	st->phase = PH_IDLE;
 	if (!e && (ps.rows_skipped || ps.figures_invalid || ps.links_unresolved)) {
 		char a[24], b2[24], c[24];
+		/* warn when the reason is new, then only at debug */
+		int fresh = strcmp(st->last_note, ps.note) != 0;
 		snprintf(a, sizeof a, "%zu", ps.figures_invalid);
 		snprintf(b2, sizeof b2, "%zu", ps.rows_skipped);
 		snprintf(c, sizeof c, "%zu", ps.links_unresolved);
-		tw_log(TW_LOG_WARN, "snmp data failed sanity checks", "target", st->name,
-		       "invalid_figures", a, "skipped_rows", b2, "unresolved_pool_links", c, "first",
-		       ps.note, NULL);
+		tw_log(fresh ? TW_LOG_WARN : TW_LOG_DEBUG, "snmp data failed sanity checks", "target",
+		       st->name, "invalid_figures", a, "skipped_rows", b2, "unresolved_pool_links", c,
+		       "first", ps.note, NULL);
+		snprintf(st->last_note, sizeof st->last_note, "%s", ps.note);
+	} else if (!e) {
+		st->last_note[0] = '\0';
 	}
 	if (!e && tw_log_enabled(TW_LOG_DEBUG)) {
 		char a[24], b2[24];
@@ -339,6 +354,7 @@ static void snmp_close_state(void *state)
 	snmp_conn_free(st->conn);
 	profile_free(st->own);
 	profile_set_free(st->autoset);
+	free(st->probes);
 	free(st->name);
 	free(st->address);
 	memset(st, 0, sizeof *st);

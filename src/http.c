@@ -258,14 +258,16 @@ static const char status_css[] =
 	"h1{font-size:1.4em;margin:0 0 .3em}h2{font-size:1.1em;margin:1.2em 0 .4em}"
 	"table{border-collapse:collapse;width:100%;background:#fff}"
 	"th,td{padding:.35em .5em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}"
-	"th{background:#eee;font-weight:600}.num{text-align:right;white-space:nowrap}"
+	"th{background:#eee;font-weight:600}"
+	".num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}"
 	".bar{position:relative;height:1em;min-width:8em;background:#e3e7ee;border-radius:3px;overflow:hidden}"
 	".used{position:absolute;left:0;top:0;bottom:0;background:#4a7bd0}"
 	".over{position:absolute;right:0;top:0;bottom:0;background:repeating-linear-gradient(45deg,#d33,#d33 4px,#f77 4px,#f77 8px)}"
 	".flag{color:#fff;background:#c22;border-radius:3px;padding:0 .4em;font-size:.85em}"
 	".ok{color:#185}.down{color:#c22;font-weight:600}.muted{color:#777;font-size:.9em}"
 	"tr.risk td{background:#fff1f1}"
-	"@media (max-width:700px){.wide{display:none}td,th{padding:.3em}}";
+	"@media (max-width:700px){body{padding:.5em}.wide{display:none}td,th{padding:.3em .25em}"
+	".bar{min-width:3em}table{display:block;overflow-x:auto;font-size:.9em}}";
 
 tw_err http_render_status(struct buf *b, const struct sched_view *v, size_t n,
 			  const struct prom_extra *x, const char *tpath)

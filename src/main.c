@@ -11,6 +11,7 @@
 #include "snmp_walk.h"
 #include "webcfg.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -299,6 +300,8 @@ int main(int argc, char **argv)
 	}
 	env.profiles_dir = o.profiles_dir ? o.profiles_dir : g.cfg->profiles_dir;
 	env.profile_search = profile_search;
+	/* Library globals, once, before any thread starts. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	tw_snmp_global_init();
 	if (o.dry_run) {
 		rc = dry_run(g.cfg, &env);
@@ -368,5 +371,6 @@ int main(int argc, char **argv)
 	sched_free(g.sched);
 	cfg_free(g.cfg);
 	tw_snmp_global_shutdown();
+	curl_global_cleanup();
 	return 0;
 }

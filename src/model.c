@@ -257,7 +257,7 @@ struct tw_snapshot *snap_builder_finish(struct snap_builder *b, snap_threshold_f
 	for (size_t i = 0; i < s->nvolumes; i++) {
 		const struct tw_volume *v = &s->volumes[i];
 		struct tw_cap_volume cv;
-		if (v->pool >= s->npools)
+		if (v->pool >= s->npools || (v->flags & TW_NESTED))
 			continue;
 		cv.provisioned = v->provisioned;
 		cv.consumed = v->consumed;

@@ -19,6 +19,10 @@ enum {
 	TW_HAS_PROVISIONED = 1u << 3, /* pool: the array reports its own subscribed figure */
 	TW_HAS_CONSUMED = 1u << 4,
 	TW_HAS_THIN = 1u << 5,
+	/* Volume contained in another volume (a NetApp LUN in its FlexVol, a
+	 * directory quota below another): exported with its pool label but
+	 * left out of the pool's sums, so each promise is counted once. */
+	TW_NESTED = 1u << 6,
 };
 
 struct tw_volume {

@@ -4,12 +4,15 @@
  *
  * Layout of the code: the structs below mirror the YAML; load_* functions
  * parse one section each; build_targets() derives the OIDs to fetch;
- * map_* functions turn a walk_result into pools and volumes.  A new column
- * feature is a key in load_colspec() plus a step in col_figure() or
- * col_text(); a new link kind is a case in load_colspec() and
- * resolve_pool(). */
+ * map_* functions turn a walk_result into pools and volumes.  Every value
+ * of a row is read through col_cell() (one source row of a column: the
+ * table's own row, or the k-th row of another table found by a join), so
+ * a new column feature is a key in load_colspec() plus a step in
+ * col_figure() or col_text(); a new link kind is a case in load_colspec()
+ * and resolve_pool(). */
 #include "config.h"
 #include "profile.h"
+#include "buf.h"
 #include "log.h"
 #include "ytree.h"
 #include "units.h"
@@ -18,6 +21,7 @@
 #include <errno.h>
 #include <math.h>
 #include <regex.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,20 +38,28 @@ struct oidv {
 };
 
 enum idx_kind { IX_INTEGER, IX_STRING, IX_IMPLIED };
-enum link_kind { LINK_NONE, LINK_INDEX, LINK_NAME, LINK_COMPONENT };
+enum link_kind { LINK_NONE, LINK_INDEX, LINK_NAME, LINK_COMPONENT, LINK_SOLE, LINK_VOLUME };
 enum wwn_format { FMT_AUTO, FMT_TEXT, FMT_HEX };
 enum sanity_action { SAN_INVALIDATE, SAN_SKIP, SAN_IGNORE };
 enum filt_op { F_EQ, F_NE, F_RE, F_NRE };
 
 struct mapent {
-	char *from;
-	int to; /* thin: 0/1 */
+	char *from;           /* "*" = any other value */
+	int to;               /* thin: 0/1 */
+};
+
+/* A text extraction: the first parenthesised group of a match (or the
+ * whole match without a group); a value that does not match is absent. */
+struct extract {
+	regex_t re;
+	int ok;
 };
 
 struct colspec {
 	const char *name;     /* role or extra name (points into the profile's strings) */
 	int defined;
 	int line, col;
+	int join;             /* -1: this table's row; else index into the table's joins */
 	struct oidv oid;      /* the column, or empty when hi/lo are used */
 	struct oidv hi, lo;   /* 32-bit halves */
 	uint64_t scale;       /* bytes per unit (1) */
@@ -56,8 +68,14 @@ struct colspec {
 	size_t nmap;
 	enum link_kind link;
 	unsigned component;   /* LINK_COMPONENT: 1-based index component */
+	unsigned pool_comp;   /* LINK_INDEX: match component K of the pool's index (0: whole) */
 	char *name_prefix;    /* pool name prefix when there is no pools table */
 	enum wwn_format fmt;
+	char *value;          /* constant text (name) */
+	struct extract rx;
+	int has_unset;
+	uint64_t unset;       /* a raw size meaning "not set" (quota 0 = no quota) */
+	int infer;            /* thin: consumed < provisioned */
 };
 
 struct filter {
@@ -68,9 +86,20 @@ struct filter {
 	int re_ok;
 };
 
+/* Rows of another table whose key column (text, optionally extracted)
+ * equals the text of this table's `on` column. */
+struct join {
+	char *name;
+	struct oidv entry;
+	struct oidv key;
+	struct extract rx;
+	int on;               /* column of this table */
+	int line, col;
+};
+
 struct table {
 	int present;
-	const char *what;     /* "pools" / "volumes" */
+	char what[32];        /* "pools", "volumes", "volumes[2]" */
 	struct oidv entry;
 	enum idx_kind *kinds; /* NULL = index structure unknown ("any") */
 	size_t nkinds;
@@ -80,12 +109,18 @@ struct table {
 	size_t nextra;
 	struct filter *filters;
 	size_t nfilters;
+	struct join *joins;
+	size_t njoins;
+	int nested;           /* volumes: every row is inside a volume of an earlier table */
+	int nest_by_path;     /* volumes: a row named below another row's name is nested */
+	int merge_dups;       /* volumes: rows with the same name are one volume */
 };
 
 struct infospec {
 	int has_oid;
 	struct oidv oid;
 	char *value;          /* constant, or fallback when the OID is absent */
+	struct extract rx;
 };
 
 enum { P_NAME, P_CAPACITY, P_USED, P_FREE, P_PROVISIONED, P_NROLES };
@@ -98,14 +133,18 @@ static const char *const vol_roles[] = { "name", "provisioned", "consumed", "thi
 static const char *const info_keys[] = { "vendor", "model", "serial", "version", NULL };
 
 struct profile {
-	char *name, *description, *file;
+	char *name, *description, *file, *limitations;
 	struct oidv *match_oid;
 	size_t nmatch_oid;
 	regex_t *match_descr;
 	size_t nmatch_descr;
+	struct oidv *match_present;
+	size_t nmatch_present;
 	int has_match;
 	struct infospec info[I_N];
-	struct table pools, volumes;
+	struct table pools;
+	struct table *vols;   /* volumes tables, in order */
+	size_t nvols;
 	uint64_t max_bytes;
 	enum sanity_action used_over_capacity;
 	struct walk_target *targets;
@@ -115,6 +154,13 @@ struct profile {
 /* ------------------------------------------------------------------ */
 /* freeing                                                             */
 
+static void extract_free(struct extract *x)
+{
+	if (x->ok)
+		regfree(&x->re);
+	x->ok = 0;
+}
+
 static void table_free(struct table *t)
 {
 	for (size_t i = 0; i < t->ncols; i++) {
@@ -123,6 +169,8 @@ static void table_free(struct table *t)
 			free(c->map[j].from);
 		free(c->map);
 		free(c->name_prefix);
+		free(c->value);
+		extract_free(&c->rx);
 	}
 	free(t->cols);
 	for (size_t i = 0; i < t->nextra; i++)
@@ -134,6 +182,11 @@ static void table_free(struct table *t)
 			regfree(&t->filters[i].re);
 	}
 	free(t->filters);
+	for (size_t i = 0; i < t->njoins; i++) {
+		free(t->joins[i].name);
+		extract_free(&t->joins[i].rx);
+	}
+	free(t->joins);
 	free(t->kinds);
 }
 
@@ -144,14 +197,20 @@ void profile_free(struct profile *p)
 	free(p->name);
 	free(p->description);
 	free(p->file);
+	free(p->limitations);
 	free(p->match_oid);
 	for (size_t i = 0; i < p->nmatch_descr; i++)
 		regfree(&p->match_descr[i]);
 	free(p->match_descr);
-	for (int i = 0; i < I_N; i++)
+	free(p->match_present);
+	for (int i = 0; i < I_N; i++) {
 		free(p->info[i].value);
+		extract_free(&p->info[i].rx);
+	}
 	table_free(&p->pools);
-	table_free(&p->volumes);
+	for (size_t i = 0; i < p->nvols; i++)
+		table_free(&p->vols[i]);
+	free(p->vols);
 	free(p->targets);
 	free(p);
 }
@@ -169,6 +228,11 @@ const char *profile_file(const struct profile *p)
 const char *profile_description(const struct profile *p)
 {
 	return p->description ? p->description : "";
+}
+
+const char *profile_limitations(const struct profile *p)
+{
+	return p->limitations ? p->limitations : "";
 }
 
 const struct walk_target *profile_targets(const struct profile *p, size_t *n)
@@ -252,21 +316,41 @@ static tw_err ld_str_list(struct ld *L, const struct ynode *n, const char *what,
 	return TW_OK;
 }
 
-static tw_err ld_regex(struct ld *L, const struct ynode *n, const char *what, regex_t *re)
+static tw_err ld_regex_flags(struct ld *L, const struct ynode *n, const char *what, regex_t *re,
+			     int flags)
 {
-	int rc = regcomp(re, n->str, REG_EXTENDED | REG_NOSUB);
+	const char *s;
+	int rc;
+	tw_err e = ynode_str(L->d, n, what, &s, L->msg, L->msglen);
+	if (e)
+		return e;
+	rc = regcomp(re, s, REG_EXTENDED | flags);
 	if (rc) {
 		char err[160];
 		regerror(rc, re, err, sizeof err);
+		regfree(re);
 		return yerr(L->msg, L->msglen, L->d, n, "%s: bad regular expression '%s': %s", what,
-			    n->str, err);
+			    s, err);
 	}
 	return TW_OK;
 }
 
+static tw_err ld_regex(struct ld *L, const struct ynode *n, const char *what, regex_t *re)
+{
+	return ld_regex_flags(L, n, what, re, REG_NOSUB);
+}
+
+static tw_err ld_extract(struct ld *L, const struct ynode *n, const char *what, struct extract *x)
+{
+	tw_err e = ld_regex_flags(L, n, what, &x->re, 0);
+	if (!e)
+		x->ok = 1;
+	return e;
+}
+
 static tw_err load_match(struct ld *L, struct profile *p, const struct ynode *m)
 {
-	static const char *const keys[] = { "sys_object_id", "sys_descr", NULL };
+	static const char *const keys[] = { "sys_object_id", "sys_descr", "oid_present", NULL };
 	const struct ynode *n, **items, *one;
 	size_t cnt;
 	tw_err e;
@@ -298,16 +382,28 @@ static tw_err load_match(struct ld *L, struct profile *p, const struct ynode *m)
 			p->nmatch_descr++;
 		}
 	}
-	if (!p->nmatch_oid && !p->nmatch_descr)
+	if ((n = ymap_get(m, "oid_present"))) {
+		if ((e = ld_str_list(L, n, "match.oid_present", &items, &cnt, &one)))
+			return e;
+		p->match_present = calloc(cnt ? cnt : 1, sizeof *p->match_present);
+		if (!p->match_present)
+			return TW_ERR_NOMEM;
+		for (size_t i = 0; i < cnt; i++) {
+			if ((e = ld_oid(L, items[i], "match.oid_present", &p->match_present[i])))
+				return e;
+			p->nmatch_present++;
+		}
+	}
+	if (!p->nmatch_oid && !p->nmatch_descr && !p->nmatch_present)
 		return yerr(L->msg, L->msglen, L->d, m,
-			    "match: needs sys_object_id and/or sys_descr");
+			    "match: needs sys_object_id, sys_descr and/or oid_present");
 	p->has_match = 1;
 	return TW_OK;
 }
 
 static tw_err load_info(struct ld *L, struct profile *p, const struct ynode *m)
 {
-	static const char *const keys[] = { "oid", "value", NULL };
+	static const char *const keys[] = { "oid", "value", "regex", NULL };
 	tw_err e;
 
 	if ((e = ynode_expect(L->d, m, Y_MAP, "info", L->msg, L->msglen)) ||
@@ -339,6 +435,12 @@ static tw_err load_info(struct ld *L, struct profile *p, const struct ynode *m)
 				return e;
 			if (!(is->value = tw_strdup(s)))
 				return TW_ERR_NOMEM;
+		}
+		if ((v = ymap_get(n, "regex"))) {
+			if (!is->has_oid)
+				return yerr(L->msg, L->msglen, L->d, v, "%s: regex needs oid", what);
+			if ((e = ld_extract(L, v, what, &is->rx)))
+				return e;
 		}
 		if (!is->has_oid && !is->value)
 			return yerr(L->msg, L->msglen, L->d, n, "%s: needs oid and/or value", what);
@@ -380,18 +482,31 @@ static int find_col(const struct table *t, const char *name)
 	return -1;
 }
 
+static int find_join(const struct table *t, const char *name)
+{
+	for (size_t i = 0; i < t->njoins; i++)
+		if (strcmp(t->joins[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* Parse one column spec into t->cols[ci]; `mul` names are resolved later. */
 static tw_err load_colspec(struct ld *L, struct table *t, size_t ci, const struct ynode *n,
 			   const char **mul_name, const struct ynode **mul_node)
 {
 	static const char *const keys[] = { "oid", "hi", "lo", "unit", "scale", "multiply_by", "map",
-					    "link", "index_component", "name_prefix", "format", NULL };
+					    "link", "index_component", "pool_index_component",
+					    "name_prefix", "format", "join", "value", "regex",
+					    "unset_value", "infer", NULL };
 	struct colspec *c = &t->cols[ci];
 	int is_role = ci < t->nroles;
 	int figure = is_role && is_figure_role(t, ci);
-	int is_thin = is_role && t->nroles == V_NROLES && ci == V_THIN;
-	int is_pool = is_role && t->nroles == V_NROLES && ci == V_POOL;
-	int is_wwn = is_role && t->nroles == V_NROLES && ci == V_WWN;
+	int is_vol = t->nroles == V_NROLES;
+	int is_thin = is_role && is_vol && ci == V_THIN;
+	int is_pool = is_role && is_vol && ci == V_POOL;
+	int is_wwn = is_role && is_vol && ci == V_WWN;
+	int is_name = is_role && ci == 0;
+	const struct oidv *entry = &t->entry;
 	const struct ynode *v;
 	char what[64];
 	tw_err e;
@@ -402,30 +517,67 @@ static tw_err load_colspec(struct ld *L, struct table *t, size_t ci, const struc
 	c->col = n->col;
 	c->scale = 1;
 	c->mul = -1;
+	c->join = -1;
 	*mul_name = NULL;
 	*mul_node = NULL;
 	if (n->type == Y_SCALAR) {
 		if (is_pool)
 			return yerr(L->msg, L->msglen, L->d, n,
 				    "%s: needs a mapping like { oid: 3, link: index }", what);
-		return ld_column_oid(L, n, what, &t->entry, &c->oid);
+		if (is_thin && strcmp(n->str, "infer") == 0)
+			return yerr(L->msg, L->msglen, L->d, n, "%s: write { infer: allocation }",
+				    what);
+		return ld_column_oid(L, n, what, entry, &c->oid);
 	}
 	if ((e = ynode_expect(L->d, n, Y_MAP, what, L->msg, L->msglen)) ||
 	    (e = ymap_check_keys(L->d, n, keys, L->msg, L->msglen)))
 		return e;
-	if ((v = ymap_get(n, "oid")) && (e = ld_column_oid(L, v, what, &t->entry, &c->oid)))
+	if ((v = ymap_get(n, "join"))) {
+		const char *s;
+		if ((e = ynode_str(L->d, v, what, &s, L->msg, L->msglen)))
+			return e;
+		c->join = find_join(t, s);
+		if (c->join < 0)
+			return yerr(L->msg, L->msglen, L->d, v,
+				    "%s: join '%s' is not defined in this table's joins", what, s);
+		entry = &t->joins[c->join].entry;
+	}
+	if ((v = ymap_get(n, "oid")) && (e = ld_column_oid(L, v, what, entry, &c->oid)))
 		return e;
-	if ((v = ymap_get(n, "hi")) && (e = ld_column_oid(L, v, what, &t->entry, &c->hi)))
+	if ((v = ymap_get(n, "hi")) && (e = ld_column_oid(L, v, what, entry, &c->hi)))
 		return e;
-	if ((v = ymap_get(n, "lo")) && (e = ld_column_oid(L, v, what, &t->entry, &c->lo)))
+	if ((v = ymap_get(n, "lo")) && (e = ld_column_oid(L, v, what, entry, &c->lo)))
 		return e;
 	if (!c->hi.n != !c->lo.n)
 		return yerr(L->msg, L->msglen, L->d, n, "%s: hi and lo go together", what);
 	if (c->hi.n && c->oid.n)
 		return yerr(L->msg, L->msglen, L->d, n, "%s: give either oid or hi/lo, not both",
 			    what);
-	if (c->hi.n && !figure && is_role)
-		return yerr(L->msg, L->msglen, L->d, n, "%s: hi/lo only make sense for sizes", what);
+	if (c->hi.n && is_role && !figure && !is_thin)
+		return yerr(L->msg, L->msglen, L->d, n, "%s: hi/lo only make sense for numbers",
+			    what);
+	if ((v = ymap_get(n, "value"))) {
+		const char *s;
+		if (!is_name)
+			return yerr(L->msg, L->msglen, L->d, v,
+				    "%s: value (a constant) only applies to name", what);
+		if (c->oid.n || c->hi.n || c->join >= 0)
+			return yerr(L->msg, L->msglen, L->d, v,
+				    "%s: value replaces oid, hi/lo and join", what);
+		if ((e = ynode_str(L->d, v, what, &s, L->msg, L->msglen)))
+			return e;
+		if (!*s)
+			return yerr(L->msg, L->msglen, L->d, v, "%s: value must not be empty", what);
+		if (!(c->value = tw_strdup(s)))
+			return TW_ERR_NOMEM;
+	}
+	if ((v = ymap_get(n, "regex"))) {
+		if (figure)
+			return yerr(L->msg, L->msglen, L->d, v,
+				    "%s: regex applies to text columns, not sizes", what);
+		if ((e = ld_extract(L, v, what, &c->rx)))
+			return e;
+	}
 	if ((v = ymap_get(n, "unit"))) {
 		const char *s;
 		size_t i;
@@ -438,7 +590,8 @@ static tw_err load_colspec(struct ld *L, struct table *t, size_t ci, const struc
 				break;
 		if (i == TW_ARRAY_LEN(units))
 			return yerr(L->msg, L->msglen, L->d, v,
-				    "%s: unknown unit '%s' (expected bytes, KB, KiB, MB, MiB, GB, GiB, TB, TiB, sectors512 or blocks4096)",
+				    "%s: unknown unit '%s' (expected bytes, KB, KiB, MB, MiB, GB, GiB, "
+				    "TB, TiB, sectors512 or blocks4096)",
 				    what, s);
 		c->scale = units[i].bytes;
 	}
@@ -451,6 +604,14 @@ static tw_err load_colspec(struct ld *L, struct table *t, size_t ci, const struc
 		if (c->scale > UINT64_MAX / sc)
 			return yerr(L->msg, L->msglen, L->d, v, "%s: unit times scale is too big", what);
 		c->scale *= sc;
+	}
+	if ((v = ymap_get(n, "unset_value"))) {
+		if (!figure)
+			return yerr(L->msg, L->msglen, L->d, v,
+				    "%s: unset_value only applies to sizes", what);
+		if ((e = ynode_u64(L->d, v, what, 0, UINT64_MAX, &c->unset, L->msg, L->msglen)))
+			return e;
+		c->has_unset = 1;
 	}
 	if ((v = ymap_get(n, "multiply_by"))) {
 		if (!figure)
@@ -479,6 +640,20 @@ static tw_err load_colspec(struct ld *L, struct table *t, size_t ci, const struc
 			c->nmap++;
 		}
 	}
+	if ((v = ymap_get(n, "infer"))) {
+		const char *s;
+		if (!is_thin)
+			return yerr(L->msg, L->msglen, L->d, v, "%s: infer only applies to thin", what);
+		if ((e = ynode_str(L->d, v, what, &s, L->msg, L->msglen)))
+			return e;
+		if (strcmp(s, "allocation") != 0)
+			return yerr(L->msg, L->msglen, L->d, v,
+				    "%s: infer: expected allocation, got '%s'", what, s);
+		if (c->oid.n || c->hi.n || c->nmap)
+			return yerr(L->msg, L->msglen, L->d, v,
+				    "%s: infer replaces oid and map", what);
+		c->infer = 1;
+	}
 	if ((v = ymap_get(n, "link"))) {
 		const char *s;
 		if (!is_pool)
@@ -489,9 +664,27 @@ static tw_err load_colspec(struct ld *L, struct table *t, size_t ci, const struc
 			c->link = LINK_INDEX;
 		else if (strcmp(s, "name") == 0)
 			c->link = LINK_NAME;
+		else if (strcmp(s, "sole") == 0)
+			c->link = LINK_SOLE;
+		else if (strcmp(s, "volume") == 0)
+			c->link = LINK_VOLUME;
 		else
 			return yerr(L->msg, L->msglen, L->d, v,
-				    "%s: link: expected index or name, got '%s'", what, s);
+				    "%s: link: expected index, name, sole or volume, got '%s'", what,
+				    s);
+		if (c->link == LINK_SOLE && (c->oid.n || c->join >= 0))
+			return yerr(L->msg, L->msglen, L->d, v,
+				    "%s: link: sole takes no oid (every row goes to the only pool)",
+				    what);
+	}
+	if ((v = ymap_get(n, "pool_index_component"))) {
+		uint64_t k;
+		if (!is_pool || c->link != LINK_INDEX)
+			return yerr(L->msg, L->msglen, L->d, v,
+				    "%s: pool_index_component goes with link: index", what);
+		if ((e = ynode_u64(L->d, v, what, 1, 64, &k, L->msg, L->msglen)))
+			return e;
+		c->pool_comp = (unsigned)k;
 	}
 	if ((v = ymap_get(n, "index_component"))) {
 		uint64_t k;
@@ -500,7 +693,7 @@ static tw_err load_colspec(struct ld *L, struct table *t, size_t ci, const struc
 				    "%s: index_component only applies to pool", what);
 		if ((e = ynode_u64(L->d, v, what, 1, 64, &k, L->msg, L->msglen)))
 			return e;
-		if (c->link != LINK_NONE || c->oid.n)
+		if (c->link != LINK_NONE || c->oid.n || c->join >= 0)
 			return yerr(L->msg, L->msglen, L->d, v,
 				    "%s: index_component replaces oid and link", what);
 		if (!t->kinds || k > t->nkinds)
@@ -538,10 +731,10 @@ static tw_err load_colspec(struct ld *L, struct table *t, size_t ci, const struc
 	}
 	if (is_pool && c->link == LINK_NONE)
 		return yerr(L->msg, L->msglen, L->d, n,
-			    "%s: needs link: index or link: name (or index_component)", what);
-	if (is_pool && c->link != LINK_COMPONENT && !c->oid.n)
+			    "%s: needs link: index, name, sole or volume (or index_component)", what);
+	if (is_pool && c->link != LINK_COMPONENT && c->link != LINK_SOLE && !c->oid.n)
 		return yerr(L->msg, L->msglen, L->d, n, "%s: needs oid", what);
-	if (!is_pool && !c->oid.n && !c->hi.n)
+	if (!is_pool && !c->oid.n && !c->hi.n && !c->value && !c->infer)
 		return yerr(L->msg, L->msglen, L->d, n, "%s: needs oid (or hi and lo)", what);
 	return TW_OK;
 }
@@ -551,7 +744,7 @@ static tw_err load_index(struct ld *L, struct table *t, const struct ynode *n)
 	const struct ynode **items, *one;
 	size_t cnt;
 	tw_err e;
-	char what[32];
+	char what[48];
 
 	snprintf(what, sizeof what, "%s.index", t->what);
 	if (n->type == Y_SCALAR && strcmp(n->str, "any") == 0)
@@ -585,7 +778,7 @@ static tw_err load_filters(struct ld *L, struct table *t, const struct ynode *n)
 	static const char *const keys[] = { "column", "equals", "not_equals", "regex", "not_regex",
 					    NULL };
 	static const char *const ops[] = { "equals", "not_equals", "regex", "not_regex" };
-	char what[32];
+	char what[48];
 	tw_err e;
 
 	snprintf(what, sizeof what, "%s.filter", t->what);
@@ -625,12 +818,79 @@ static tw_err load_filters(struct ld *L, struct table *t, const struct ynode *n)
 			return e;
 		if (!(fl->value = tw_strdup(s)))
 			return TW_ERR_NOMEM;
+		t->nfilters++; /* owns value now, freed even if the regex is refused */
 		if (fl->op == F_RE || fl->op == F_NRE) {
 			if ((e = ld_regex(L, v, what, &fl->re)))
 				return e;
 			fl->re_ok = 1;
 		}
-		t->nfilters++;
+	}
+	return TW_OK;
+}
+
+/* joins: { NAME: { entry: OID, key: N | { oid: N, regex: RE }, on: COLUMN } }
+ * `on` is resolved once the columns are known. */
+static tw_err load_joins(struct ld *L, struct table *t, const struct ynode *m,
+			 const struct ynode **on_nodes)
+{
+	static const char *const keys[] = { "table", "entry", "key", "on", NULL };
+	static const char *const kkeys[] = { "oid", "regex", NULL };
+	char what[64];
+	tw_err e;
+
+	snprintf(what, sizeof what, "%s.joins", t->what);
+	if ((e = ynode_expect(L->d, m, Y_MAP, what, L->msg, L->msglen)))
+		return e;
+	t->joins = calloc(m->n ? m->n : 1, sizeof *t->joins);
+	if (!t->joins)
+		return TW_ERR_NOMEM;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct ynode *jn = m->pairs[i].val, *n, *k;
+		struct join *j = &t->joins[i];
+		const char *nm = m->pairs[i].key->str;
+		snprintf(what, sizeof what, "%s.joins.%s", t->what, nm);
+		if (find_join(t, nm) >= 0)
+			return yerr(L->msg, L->msglen, L->d, m->pairs[i].key, "%s: duplicate join",
+				    what);
+		if ((e = ynode_expect(L->d, jn, Y_MAP, what, L->msg, L->msglen)) ||
+		    (e = ymap_check_keys(L->d, jn, keys, L->msg, L->msglen)))
+			return e;
+		if (!(j->name = tw_strdup(nm)))
+			return TW_ERR_NOMEM;
+		t->njoins++;
+		j->line = jn->line;
+		j->col = jn->col;
+		if ((n = ymap_get(jn, "entry"))) {
+			if ((e = ld_oid(L, n, what, &j->entry)))
+				return e;
+		} else if ((n = ymap_get(jn, "table"))) {
+			if ((e = ld_oid(L, n, what, &j->entry)))
+				return e;
+			if (j->entry.n + 1 > WALK_OID_MAX)
+				return yerr(L->msg, L->msglen, L->d, n, "%s: OID too long", what);
+			j->entry.s[j->entry.n++] = 1;
+		} else {
+			return yerr(L->msg, L->msglen, L->d, jn, "%s: needs entry (or table)", what);
+		}
+		if (!(k = ymap_get(jn, "key")))
+			return yerr(L->msg, L->msglen, L->d, jn,
+				    "%s: needs key (the other table's column to match)", what);
+		if (k->type == Y_MAP) {
+			const struct ynode *x;
+			if ((e = ymap_check_keys(L->d, k, kkeys, L->msg, L->msglen)))
+				return e;
+			if (!(x = ymap_get(k, "oid")))
+				return yerr(L->msg, L->msglen, L->d, k, "%s.key: needs oid", what);
+			if ((e = ld_column_oid(L, x, what, &j->entry, &j->key)))
+				return e;
+			if ((x = ymap_get(k, "regex")) && (e = ld_extract(L, x, what, &j->rx)))
+				return e;
+		} else if ((e = ld_column_oid(L, k, what, &j->entry, &j->key))) {
+			return e;
+		}
+		if (!(on_nodes[i] = ymap_get(jn, "on")))
+			return yerr(L->msg, L->msglen, L->d, jn,
+				    "%s: needs on (this table's column whose text is matched)", what);
 	}
 	return TW_OK;
 }
@@ -638,16 +898,19 @@ static tw_err load_filters(struct ld *L, struct table *t, const struct ynode *n)
 static tw_err load_table(struct ld *L, struct table *t, const struct ynode *m, const char *what,
 			 const char *const *roles, size_t nroles)
 {
-	static const char *const keys[] = { "table", "entry", "index", "columns", "extra", "filter",
-					    NULL };
-	const struct ynode *n, *cols, *extra;
+	static const char *const pkeys[] = { "table", "entry", "index", "columns", "extra", "filter",
+					     "joins", NULL };
+	static const char *const vkeys[] = { "table", "entry", "index", "columns", "extra", "filter",
+					     "joins", "nested", "nest_by_path", "duplicates", NULL };
+	const struct ynode *n, *cols, *extra, *joins;
 	const char *mul_names[64];
-	const struct ynode *mul_nodes[64];
+	const struct ynode *mul_nodes[64], *on_nodes[16];
+	int is_vol = nroles == V_NROLES;
 	tw_err e;
 
-	t->what = what;
+	snprintf(t->what, sizeof t->what, "%s", what);
 	if ((e = ynode_expect(L->d, m, Y_MAP, what, L->msg, L->msglen)) ||
-	    (e = ymap_check_keys(L->d, m, keys, L->msg, L->msglen)))
+	    (e = ymap_check_keys(L->d, m, is_vol ? vkeys : pkeys, L->msg, L->msglen)))
 		return e;
 	t->present = 1;
 	if ((n = ymap_get(m, "entry"))) {
@@ -664,6 +927,31 @@ static tw_err load_table(struct ld *L, struct table *t, const struct ynode *m, c
 	}
 	if ((n = ymap_get(m, "index")) && (e = load_index(L, t, n)))
 		return e;
+	if ((joins = ymap_get(m, "joins"))) {
+		if (joins->type == Y_MAP && joins->n > TW_ARRAY_LEN(on_nodes))
+			return yerr(L->msg, L->msglen, L->d, joins, "%s: too many joins", what);
+		if ((e = load_joins(L, t, joins, on_nodes)))
+			return e;
+	}
+	if (is_vol) {
+		if ((n = ymap_get(m, "nested")) &&
+		    (e = ynode_bool(L->d, n, "volumes.nested", &t->nested, L->msg, L->msglen)))
+			return e;
+		if ((n = ymap_get(m, "nest_by_path")) &&
+		    (e = ynode_bool(L->d, n, "volumes.nest_by_path", &t->nest_by_path, L->msg,
+				    L->msglen)))
+			return e;
+		if ((n = ymap_get(m, "duplicates"))) {
+			const char *s;
+			if ((e = ynode_str(L->d, n, "volumes.duplicates", &s, L->msg, L->msglen)))
+				return e;
+			if (strcmp(s, "merge") == 0)
+				t->merge_dups = 1;
+			else if (strcmp(s, "keep") != 0)
+				return yerr(L->msg, L->msglen, L->d, n,
+					    "volumes.duplicates: expected keep or merge, got '%s'", s);
+		}
+	}
 	cols = ymap_get(m, "columns");
 	extra = ymap_get(m, "extra");
 	if (!cols)
@@ -685,6 +973,7 @@ static tw_err load_table(struct ld *L, struct table *t, const struct ynode *m, c
 	for (size_t i = 0; i < nroles; i++) {
 		t->cols[i].name = roles[i];
 		t->cols[i].mul = -1;
+		t->cols[i].join = -1;
 		mul_names[i] = NULL;
 		mul_nodes[i] = NULL;
 	}
@@ -703,6 +992,7 @@ static tw_err load_table(struct ld *L, struct table *t, const struct ynode *m, c
 		t->nextra++;
 		t->cols[nroles + i].name = t->extra_names[i];
 		t->cols[nroles + i].mul = -1;
+		t->cols[nroles + i].join = -1;
 	}
 	for (size_t i = 0; i < cols->n; i++) {
 		size_t ci;
@@ -717,7 +1007,8 @@ static tw_err load_table(struct ld *L, struct table *t, const struct ynode *m, c
 		if ((e = load_colspec(L, t, ci, extra->pairs[i].val, &mul_names[ci], &mul_nodes[ci])))
 			return e;
 	}
-	/* multiply_by: one level, to a defined column without its own. */
+	/* multiply_by: one level, to a defined column without its own, from
+	 * the same rows (the same join, or both this table's). */
 	for (size_t ci = 0; ci < t->ncols; ci++) {
 		int m2;
 		if (!mul_names[ci])
@@ -727,11 +1018,45 @@ static tw_err load_table(struct ld *L, struct table *t, const struct ynode *m, c
 			return yerr(L->msg, L->msglen, L->d, mul_nodes[ci],
 				    "%s.%s: multiply_by: column '%s' is not defined in columns or extra",
 				    what, t->cols[ci].name, mul_names[ci]);
-		if ((size_t)m2 == ci || mul_names[m2])
+		if ((size_t)m2 == ci || mul_names[m2] || (!t->cols[m2].oid.n && !t->cols[m2].hi.n))
 			return yerr(L->msg, L->msglen, L->d, mul_nodes[ci],
 				    "%s.%s: multiply_by: '%s' must be a plain column", what,
 				    t->cols[ci].name, mul_names[ci]);
+		if (t->cols[m2].join != t->cols[ci].join)
+			return yerr(L->msg, L->msglen, L->d, mul_nodes[ci],
+				    "%s.%s: multiply_by: '%s' must come from the same join", what,
+				    t->cols[ci].name, mul_names[ci]);
 		t->cols[ci].mul = m2;
+	}
+	/* joins: `on` names a column of this table's own rows. */
+	for (size_t i = 0; i < t->njoins; i++) {
+		const char *s;
+		int ci;
+		char jw[64];
+		snprintf(jw, sizeof jw, "%s.joins.%s.on", what, t->joins[i].name);
+		if ((e = ynode_str(L->d, on_nodes[i], jw, &s, L->msg, L->msglen)))
+			return e;
+		ci = find_col(t, s);
+		if (ci < 0 || !t->cols[ci].defined || t->cols[ci].join >= 0 || t->cols[ci].value ||
+		    (!t->cols[ci].oid.n && !t->cols[ci].hi.n))
+			return yerr(L->msg, L->msglen, L->d, on_nodes[i],
+				    "%s: '%s' must be a column of this table (a role or an extra, not "
+				    "from a join)",
+				    jw, s);
+		t->joins[i].on = ci;
+	}
+	/* Rows come from this table: it needs one column of its own. */
+	{
+		size_t i;
+		for (i = 0; i < t->ncols; i++)
+			if (t->cols[i].defined && t->cols[i].join < 0 &&
+			    (t->cols[i].oid.n || t->cols[i].hi.n))
+				break;
+		if (i == t->ncols)
+			return yerr(L->msg, L->msglen, L->d, cols,
+				    "%s: needs at least one column of the table itself (not from a "
+				    "join) to enumerate its rows",
+				    what);
 	}
 	if ((n = ymap_get(m, "filter")) && (e = load_filters(L, t, n)))
 		return e;
@@ -772,6 +1097,58 @@ static tw_err load_sanity(struct ld *L, struct profile *p, const struct ynode *m
 	return TW_OK;
 }
 
+/* `volumes:` is one table spec, or a list of them (e.g. NetApp FlexVols,
+ * then the LUNs inside them with nested: true). */
+static tw_err load_volumes(struct ld *L, struct profile *p, const struct ynode *n)
+{
+	size_t cnt = n->type == Y_SEQ ? n->n : 1;
+	tw_err e;
+
+	if (cnt == 0)
+		return yerr(L->msg, L->msglen, L->d, n, "volumes: empty list");
+	p->vols = calloc(cnt, sizeof *p->vols);
+	if (!p->vols)
+		return TW_ERR_NOMEM;
+	for (size_t i = 0; i < cnt; i++) {
+		const struct ynode *tn = n->type == Y_SEQ ? n->items[i] : n;
+		char what[32];
+		if (n->type == Y_SEQ)
+			snprintf(what, sizeof what, "volumes[%u]", (unsigned)(i % 1000) + 1);
+		else
+			snprintf(what, sizeof what, "volumes");
+		p->nvols++;
+		if ((e = load_table(L, &p->vols[i], tn, what, vol_roles, V_NROLES)))
+			return e;
+	}
+	return TW_OK;
+}
+
+/* Checks that need the pools table and every volumes table. */
+static tw_err check_links(struct ld *L, struct profile *p)
+{
+	for (size_t k = 0; k < p->nvols; k++) {
+		const struct table *t = &p->vols[k];
+		const struct colspec *c = &t->cols[V_POOL];
+		const char *why = NULL;
+		if (!c->defined)
+			continue;
+		if (p->pools.present && c->name_prefix)
+			why = "name_prefix is only used when there is no pools table";
+		else if (c->link == LINK_SOLE && !p->pools.present)
+			why = "link: sole needs a pools table";
+		else if (c->link == LINK_VOLUME && k == 0)
+			why = "link: volume names a volume of an earlier volumes table";
+		else if (c->pool_comp && (!p->pools.present || !p->pools.kinds ||
+					  c->pool_comp > p->pools.nkinds))
+			why = "pool_index_component needs a pools table whose index list has that "
+			      "many components";
+		if (why)
+			return tw_seterr(L->msg, L->msglen, TW_ERR_CONFIG, "%s:%d:%d: %s.pool: %s",
+					 L->d->file, c->line, c->col, t->what, why);
+	}
+	return TW_OK;
+}
+
 /* ---- walk targets ---- */
 
 static tw_err add_target(struct profile *p, size_t *alloc, enum walk_kind kind,
@@ -799,42 +1176,52 @@ static tw_err add_target(struct profile *p, size_t *alloc, enum walk_kind kind,
 	return TW_OK;
 }
 
+static tw_err table_targets(struct profile *p, size_t *alloc, const struct table *t)
+{
+	tw_err e;
+	for (size_t i = 0; t->present && i < t->ncols; i++) {
+		const struct colspec *c = &t->cols[i];
+		if (!c->defined)
+			continue;
+		if ((e = add_target(p, alloc, WALK_SUBTREE, &c->oid)) ||
+		    (e = add_target(p, alloc, WALK_SUBTREE, &c->hi)) ||
+		    (e = add_target(p, alloc, WALK_SUBTREE, &c->lo)))
+			return e;
+	}
+	for (size_t i = 0; t->present && i < t->njoins; i++)
+		if ((e = add_target(p, alloc, WALK_SUBTREE, &t->joins[i].key)))
+			return e;
+	return TW_OK;
+}
+
 static tw_err build_targets(struct profile *p)
 {
 	size_t alloc = 0;
-	struct table *tabs[2] = { &p->pools, &p->volumes };
 	tw_err e;
 
 	for (int i = 0; i < I_N; i++)
 		if (p->info[i].has_oid && (e = add_target(p, &alloc, WALK_GET, &p->info[i].oid)))
 			return e;
-	for (int k = 0; k < 2; k++) {
-		struct table *t = tabs[k];
-		for (size_t i = 0; t->present && i < t->ncols; i++) {
-			struct colspec *c = &t->cols[i];
-			if (!c->defined)
-				continue;
-			if ((e = add_target(p, &alloc, WALK_SUBTREE, &c->oid)) ||
-			    (e = add_target(p, &alloc, WALK_SUBTREE, &c->hi)) ||
-			    (e = add_target(p, &alloc, WALK_SUBTREE, &c->lo)))
-				return e;
-		}
-	}
+	if ((e = table_targets(p, &alloc, &p->pools)))
+		return e;
+	for (size_t k = 0; k < p->nvols; k++)
+		if ((e = table_targets(p, &alloc, &p->vols[k])))
+			return e;
 	return TW_OK;
 }
 
-static tw_err load_doc(const struct ydoc *d, const char *path, struct profile **out, char *msg,
-		       size_t msglen)
+static tw_err load_root(const struct ydoc *d, const struct ynode *root, const char *label,
+			const char *default_name, struct profile **out, char *msg, size_t msglen)
 {
-	static const char *const keys[] = { "name", "description", "match", "info", "pools",
-					    "volumes", "sanity", NULL };
+	static const char *const keys[] = { "name", "description", "limitations", "match", "info",
+					    "pools", "volumes", "sanity", NULL };
 	struct ld L = { d, msg, msglen };
-	const struct ynode *root = d->root, *n;
+	const struct ynode *n;
 	struct profile *p;
 	tw_err e;
 
 	if (!root)
-		return tw_seterr(msg, msglen, TW_ERR_CONFIG, "%s: empty profile", path);
+		return tw_seterr(msg, msglen, TW_ERR_CONFIG, "%s: empty profile", label);
 	if ((e = ynode_expect(d, root, Y_MAP, "profile", msg, msglen)) ||
 	    (e = ymap_check_keys(d, root, keys, msg, msglen)))
 		return e;
@@ -843,7 +1230,7 @@ static tw_err load_doc(const struct ydoc *d, const char *path, struct profile **
 		return TW_ERR_NOMEM;
 	p->max_bytes = TWO63 - 1;
 	p->used_over_capacity = SAN_INVALIDATE;
-	if (!(p->file = tw_strdup(path))) {
+	if (!(p->file = tw_strdup(label))) {
 		e = TW_ERR_NOMEM;
 		goto fail;
 	}
@@ -856,11 +1243,13 @@ static tw_err load_doc(const struct ydoc *d, const char *path, struct profile **
 			goto fail;
 		}
 		p->name = tw_strdup(s);
+	} else if (default_name) {
+		p->name = tw_strdup(default_name);
 	} else {
 		/* File name without directory and extension. */
-		const char *b = strrchr(path, '/');
+		const char *b = strrchr(label, '/');
 		size_t len;
-		b = b ? b + 1 : path;
+		b = b ? b + 1 : label;
 		len = strlen(b);
 		if (len > 4 && strcmp(b + len - 4, ".yml") == 0)
 			len -= 4;
@@ -881,6 +1270,15 @@ static tw_err load_doc(const struct ydoc *d, const char *path, struct profile **
 			goto fail;
 		}
 	}
+	if ((n = ymap_get(root, "limitations"))) {
+		const char *s;
+		if ((e = ynode_str(d, n, "limitations", &s, msg, msglen)))
+			goto fail;
+		if (!(p->limitations = tw_strdup(s))) {
+			e = TW_ERR_NOMEM;
+			goto fail;
+		}
+	}
 	if ((n = ymap_get(root, "match")) && (e = load_match(&L, p, n)))
 		goto fail;
 	if ((n = ymap_get(root, "info")) && (e = load_info(&L, p, n)))
@@ -890,30 +1288,27 @@ static tw_err load_doc(const struct ydoc *d, const char *path, struct profile **
 	if ((n = ymap_get(root, "pools")) &&
 	    (e = load_table(&L, &p->pools, n, "pools", pool_roles, P_NROLES)))
 		goto fail;
-	if ((n = ymap_get(root, "volumes")) &&
-	    (e = load_table(&L, &p->volumes, n, "volumes", vol_roles, V_NROLES)))
+	if ((n = ymap_get(root, "volumes")) && (e = load_volumes(&L, p, n)))
 		goto fail;
-	if (!p->pools.present && !p->volumes.present) {
+	if (!p->pools.present && !p->nvols) {
 		e = yerr(msg, msglen, d, root, "profile needs pools and/or volumes");
 		goto fail;
 	}
-	if (p->volumes.present && p->volumes.cols[V_POOL].defined && p->pools.present &&
-	    p->volumes.cols[V_POOL].name_prefix) {
-		const struct colspec *c = &p->volumes.cols[V_POOL];
-		e = tw_seterr(msg, msglen, TW_ERR_CONFIG,
-			      "%s:%d:%d: volumes.pool: name_prefix is only used when there is no pools table",
-			      d->file, c->line, c->col);
-		goto fail;
-	}
-	if ((e = build_targets(p)))
+	if ((e = check_links(&L, p)) || (e = build_targets(p)))
 		goto fail;
 	*out = p;
 	return TW_OK;
 fail:
 	if (e == TW_ERR_NOMEM)
-		tw_seterr(msg, msglen, e, "%s: out of memory", path);
+		tw_seterr(msg, msglen, e, "%s: out of memory", label);
 	profile_free(p);
 	return e;
+}
+
+tw_err profile_load_node(const struct ydoc *d, const struct ynode *n, const char *label,
+			 const char *default_name, struct profile **out, char *msg, size_t msglen)
+{
+	return load_root(d, n, label, default_name, out, msg, msglen);
 }
 
 tw_err profile_load_string(const char *name, const char *text, size_t len, struct profile **out,
@@ -923,7 +1318,7 @@ tw_err profile_load_string(const char *name, const char *text, size_t len, struc
 	tw_err e = ydoc_load_string(name, text, len, &d, msg, msglen);
 	if (e)
 		return e;
-	e = load_doc(d, name, out, msg, msglen);
+	e = load_root(d, d->root, name, NULL, out, msg, msglen);
 	ydoc_free(d);
 	return e;
 }
@@ -934,9 +1329,63 @@ tw_err profile_load_file(const char *path, struct profile **out, char *msg, size
 	tw_err e = ydoc_load_file(path, &d, msg, msglen);
 	if (e)
 		return e;
-	e = load_doc(d, path, out, msg, msglen);
+	e = load_root(d, d->root, path, NULL, out, msg, msglen);
 	ydoc_free(d);
 	return e;
+}
+
+static void yaml_quoted(struct buf *b, const char *s)
+{
+	static const char hx[] = "0123456789abcdef";
+	buf_putc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			buf_putc(b, '\\');
+			buf_putc(b, (char)*p);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			char esc[4] = { '\\', 'x', hx[*p >> 4], hx[*p & 15] };
+			buf_append(b, esc, 4);
+		} else {
+			buf_putc(b, (char)*p);
+		}
+	}
+	buf_putc(b, '"');
+}
+
+static void yaml_node(struct buf *b, const struct ynode *n)
+{
+	switch (n->type) {
+	case Y_SCALAR:
+		yaml_quoted(b, n->str);
+		break;
+	case Y_SEQ:
+		buf_putc(b, '[');
+		for (size_t i = 0; i < n->n; i++) {
+			if (i)
+				buf_puts(b, ", ");
+			yaml_node(b, n->items[i]);
+		}
+		buf_putc(b, ']');
+		break;
+	case Y_MAP:
+		buf_putc(b, '{');
+		for (size_t i = 0; i < n->n; i++) {
+			if (i)
+				buf_puts(b, ", ");
+			yaml_quoted(b, n->pairs[i].key->str);
+			buf_puts(b, ": ");
+			yaml_node(b, n->pairs[i].val);
+		}
+		buf_putc(b, '}');
+		break;
+	}
+}
+
+tw_err profile_node_yaml(const struct ynode *n, struct buf *out)
+{
+	yaml_node(out, n);
+	buf_putc(out, '\n');
+	return out->err;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1000,7 +1449,10 @@ tw_err profile_resolve(const char *ref, const char *const *dirs, size_t ndirs, c
 			 off ? searched : "no directories");
 }
 
-int profile_matches(const struct profile *p, const uint32_t *sysoid, size_t len, const char *descr)
+/* The match rules against what detection found; present(ctx, oid) says
+ * whether the agent answered an oid_present OID (NULL: nothing probed). */
+static int matches(const struct profile *p, const uint32_t *sysoid, size_t len, const char *descr,
+		   int (*present)(const void *, const struct oidv *), const void *ctx)
 {
 	if (!p->has_match)
 		return 0;
@@ -1024,7 +1476,22 @@ int profile_matches(const struct profile *p, const uint32_t *sysoid, size_t len,
 		if (i == p->nmatch_descr)
 			return 0;
 	}
+	if (p->nmatch_present) {
+		size_t i;
+		if (!present)
+			return 0;
+		for (i = 0; i < p->nmatch_present; i++)
+			if (present(ctx, &p->match_present[i]))
+				break;
+		if (i == p->nmatch_present)
+			return 0;
+	}
 	return 1;
+}
+
+int profile_matches(const struct profile *p, const uint32_t *sysoid, size_t len, const char *descr)
+{
+	return matches(p, sysoid, len, descr, NULL, NULL);
 }
 
 struct profile_set {
@@ -1178,10 +1645,121 @@ const struct profile *profile_set_pick(const struct profile_set *s, const uint32
 	return NULL;
 }
 
+static const uint32_t oid_sysdescr[] = { 1, 3, 6, 1, 2, 1, 1, 1, 0 };
+static const uint32_t oid_sysobjectid[] = { 1, 3, 6, 1, 2, 1, 1, 2, 0 };
+
+static tw_err probe_add(struct walk_target **v, size_t *n, size_t *alloc, const uint32_t *oid,
+			size_t len)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (walk_oid_cmp((*v)[i].oid, (*v)[i].len, oid, len) == 0)
+			return TW_OK;
+	if (*n == *alloc) {
+		size_t na = *alloc ? *alloc * 2 : 8;
+		struct walk_target *t = realloc(*v, na * sizeof *t);
+		if (!t)
+			return TW_ERR_NOMEM;
+		*v = t;
+		*alloc = na;
+	}
+	memset(&(*v)[*n], 0, sizeof (*v)[*n]);
+	(*v)[*n].kind = WALK_GET;
+	(*v)[*n].len = len;
+	memcpy((*v)[*n].oid, oid, len * sizeof *oid);
+	(*n)++;
+	return TW_OK;
+}
+
+tw_err profile_set_probes(const struct profile_set *s, struct walk_target **out, size_t *n)
+{
+	struct walk_target *v = NULL;
+	size_t cnt = 0, alloc = 0;
+	tw_err e;
+
+	*out = NULL;
+	*n = 0;
+	if ((e = probe_add(&v, &cnt, &alloc, oid_sysobjectid, TW_ARRAY_LEN(oid_sysobjectid))) ||
+	    (e = probe_add(&v, &cnt, &alloc, oid_sysdescr, TW_ARRAY_LEN(oid_sysdescr))))
+		goto fail;
+	for (size_t i = 0; s && i < s->n; i++)
+		for (size_t j = 0; j < s->v[i]->nmatch_present; j++)
+			if ((e = probe_add(&v, &cnt, &alloc, s->v[i]->match_present[j].s,
+					   s->v[i]->match_present[j].n)))
+				goto fail;
+	*out = v;
+	*n = cnt;
+	return TW_OK;
+fail:
+	free(v);
+	return e;
+}
+
+static int result_present(const void *ctx, const struct oidv *o)
+{
+	const struct walk_column *c = walk_result_find(ctx, o->s, o->n);
+	return c && c->nrows > 0 && c->rows[0].type != WV_NULL;
+}
+
+/* sysObjectID and sysDescr from a detection result; *descr malloc'd. */
+static int result_sys(const struct walk_result *r, const uint32_t **sysoid, size_t *len,
+		      char **descr)
+{
+	const struct walk_column *co = walk_result_find(r, oid_sysobjectid,
+						       TW_ARRAY_LEN(oid_sysobjectid));
+	const struct walk_column *cd = walk_result_find(r, oid_sysdescr, TW_ARRAY_LEN(oid_sysdescr));
+	*sysoid = NULL;
+	*len = 0;
+	*descr = NULL;
+	if (co && co->nrows && co->rows[0].type == WV_OID) {
+		*sysoid = walk_row_oidval(co, &co->rows[0]);
+		*len = co->rows[0].data_len;
+	}
+	if (cd && cd->nrows && cd->rows[0].type == WV_STR) {
+		*descr = tw_strndup((const char *)walk_row_bytes(cd, &cd->rows[0]),
+				    cd->rows[0].data_len);
+		if (!*descr)
+			return -1;
+	}
+	return 0;
+}
+
+int profile_matches_result(const struct profile *p, const struct walk_result *r)
+{
+	const uint32_t *sysoid;
+	size_t len;
+	char *descr;
+	int m;
+	if (result_sys(r, &sysoid, &len, &descr))
+		return 0;
+	m = matches(p, sysoid, len, descr, result_present, r);
+	free(descr);
+	return m;
+}
+
+const struct profile *profile_set_pick_result(const struct profile_set *s,
+					      const struct walk_result *r)
+{
+	const uint32_t *sysoid;
+	size_t len;
+	char *descr;
+	const struct profile *p = NULL;
+	if (result_sys(r, &sysoid, &len, &descr))
+		return NULL;
+	for (size_t i = 0; i < s->n && !p; i++)
+		if (matches(s->v[i], sysoid, len, descr, result_present, r))
+			p = s->v[i];
+	free(descr);
+	for (size_t i = 0; i < s->n && !p; i++)
+		if (strcmp(s->v[i]->name, "host-resources") == 0)
+			p = s->v[i];
+	return p;
+}
+
 /* ------------------------------------------------------------------ */
 /* mapping                                                             */
 
-static void note(struct profile_stats *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct profile_stats *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void note(struct profile_stats *st, const char *fmt, ...)
 {
@@ -1193,7 +1771,8 @@ static void note(struct profile_stats *st, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* One column of a table as found in the walk result, with its cursor. */
+/* One column of a table as found in the walk result, with its cursor
+ * (this table's rows are visited in index order: a merge join). */
 struct rcol {
 	const struct walk_column *c;
 	size_t cur;
@@ -1203,59 +1782,36 @@ struct rspec {
 	struct rcol main, hi, lo;
 };
 
+/* A row of a joined table, by its key text. */
+struct jkey {
+	char *key;
+	const uint32_t *idx;
+	size_t idx_len;
+	size_t ord;      /* row number: ties keep index order */
+};
+
+struct jrt {
+	struct jkey *keys; /* sorted by key, then ord */
+	size_t nkeys;
+	size_t from, to;   /* the current row's matches */
+	int ready;
+};
+
 struct maptab {
 	const struct table *t;
 	struct rspec *rs;        /* per colspec */
+	struct jrt *jr;          /* per join */
 	const struct walk_column *key;
 	const uint32_t *idx;     /* current row's index */
 	size_t idx_len;
+	int oom;
 };
 
-static const struct walk_row *rc_get(struct maptab *m, struct rcol *rc)
-{
-	return walk_column_seek(rc->c, &rc->cur, m->idx, m->idx_len);
-}
-
-static tw_err maptab_init(struct maptab *m, const struct table *t, const struct walk_result *r)
-{
-	m->t = t;
-	m->key = NULL;
-	m->rs = calloc(t->ncols ? t->ncols : 1, sizeof *m->rs);
-	if (!m->rs)
-		return TW_ERR_NOMEM;
-	for (size_t i = 0; i < t->ncols; i++) {
-		const struct colspec *c = &t->cols[i];
-		if (!c->defined)
-			continue;
-		if (c->oid.n)
-			m->rs[i].main.c = walk_result_find(r, c->oid.s, c->oid.n);
-		if (c->hi.n) {
-			m->rs[i].hi.c = walk_result_find(r, c->hi.s, c->hi.n);
-			m->rs[i].lo.c = walk_result_find(r, c->lo.s, c->lo.n);
-		}
-	}
-	/* Rows come from the name column; without one, from the first column. */
-	if (t->cols[0].defined && t->cols[0].oid.n) {
-		m->key = m->rs[0].main.c;
-	} else {
-		for (size_t i = 0; i < t->ncols && !m->key; i++) {
-			if (!t->cols[i].defined)
-				continue;
-			if (t->cols[i].oid.n && m->rs[i].main.c)
-				m->key = m->rs[i].main.c;
-			else if (t->cols[i].hi.n && m->rs[i].hi.c)
-				m->key = m->rs[i].hi.c;
-		}
-	}
-	return TW_OK;
-}
-
-static void maptab_reset(struct maptab *m, const struct walk_column *key, size_t row)
-{
-	const struct walk_row *kr = &key->rows[row];
-	m->idx = walk_row_index(key, kr);
-	m->idx_len = kr->idx_len;
-}
+/* A value: the column it came from and its row. */
+struct cell {
+	const struct walk_column *c;
+	const struct walk_row *r;
+};
 
 /* Value as text (malloc'd): strings raw up to the first NUL, numbers in
  * decimal, OIDs dotted.  NULL on OOM. */
@@ -1299,6 +1855,262 @@ static void trim_spaces(char *s)
 		a++;
 	if (a)
 		memmove(s, s + a, n - a + 1);
+}
+
+/* Apply an extraction to s (which it takes): the first group of the match
+ * (the whole match without a group), or NULL with *oom clear when it does
+ * not match. */
+static char *extract(const struct extract *x, char *s, int *oom)
+{
+	regmatch_t mt[2];
+	char *r;
+	size_t g;
+	*oom = 0;
+	if (!s || !x->ok)
+		return s;
+	if (regexec(&x->re, s, 2, mt, 0) != 0) {
+		free(s);
+		return NULL;
+	}
+	g = mt[1].rm_so >= 0 ? 1 : 0;
+	r = tw_strndup(s + mt[g].rm_so, (size_t)(mt[g].rm_eo - mt[g].rm_so));
+	free(s);
+	if (!r)
+		*oom = 1;
+	return r;
+}
+
+static int cmp_jkey(const void *a, const void *b)
+{
+	const struct jkey *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	if (c)
+		return c;
+	return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+static void maptab_free(struct maptab *m)
+{
+	for (size_t i = 0; m->jr && i < m->t->njoins; i++) {
+		for (size_t k = 0; k < m->jr[i].nkeys; k++)
+			free(m->jr[i].keys[k].key);
+		free(m->jr[i].keys);
+	}
+	free(m->jr);
+	free(m->rs);
+	m->jr = NULL;
+	m->rs = NULL;
+}
+
+/* The key texts of a join's rows, sorted. */
+static tw_err join_index(const struct join *j, const struct walk_result *r, struct jrt *jr)
+{
+	const struct walk_column *kc = walk_result_find(r, j->key.s, j->key.n);
+	if (!kc || !kc->nrows)
+		return TW_OK;
+	jr->keys = calloc(kc->nrows, sizeof *jr->keys);
+	if (!jr->keys)
+		return TW_ERR_NOMEM;
+	for (size_t i = 0; i < kc->nrows; i++) {
+		const struct walk_row *row = &kc->rows[i];
+		int oom;
+		char *s = row_text(kc, row);
+		if (!s)
+			return TW_ERR_NOMEM;
+		s = extract(&j->rx, s, &oom);
+		if (oom)
+			return TW_ERR_NOMEM;
+		if (!s)
+			continue;
+		trim_spaces(s);
+		jr->keys[jr->nkeys].key = s;
+		jr->keys[jr->nkeys].idx = walk_row_index(kc, row);
+		jr->keys[jr->nkeys].idx_len = row->idx_len;
+		jr->keys[jr->nkeys].ord = i;
+		jr->nkeys++;
+	}
+	if (jr->nkeys > 1)
+		qsort(jr->keys, jr->nkeys, sizeof *jr->keys, cmp_jkey);
+	return TW_OK;
+}
+
+static tw_err maptab_init(struct maptab *m, const struct table *t, const struct walk_result *r)
+{
+	tw_err e;
+	memset(m, 0, sizeof *m);
+	m->t = t;
+	m->rs = calloc(t->ncols ? t->ncols : 1, sizeof *m->rs);
+	m->jr = calloc(t->njoins ? t->njoins : 1, sizeof *m->jr);
+	if (!m->rs || !m->jr)
+		return TW_ERR_NOMEM;
+	for (size_t i = 0; i < t->ncols; i++) {
+		const struct colspec *c = &t->cols[i];
+		if (!c->defined)
+			continue;
+		if (c->oid.n)
+			m->rs[i].main.c = walk_result_find(r, c->oid.s, c->oid.n);
+		if (c->hi.n) {
+			m->rs[i].hi.c = walk_result_find(r, c->hi.s, c->hi.n);
+			m->rs[i].lo.c = walk_result_find(r, c->lo.s, c->lo.n);
+		}
+	}
+	for (size_t i = 0; i < t->njoins; i++)
+		if ((e = join_index(&t->joins[i], r, &m->jr[i])))
+			return e;
+	/* Rows come from the name column; without one, from the first column
+	 * of the table itself. */
+	if (t->cols[0].defined && t->cols[0].join < 0 && t->cols[0].oid.n) {
+		m->key = m->rs[0].main.c;
+	} else {
+		for (size_t i = 0; i < t->ncols && !m->key; i++) {
+			if (!t->cols[i].defined || t->cols[i].join >= 0)
+				continue;
+			if (t->cols[i].oid.n && m->rs[i].main.c)
+				m->key = m->rs[i].main.c;
+			else if (t->cols[i].hi.n && m->rs[i].hi.c)
+				m->key = m->rs[i].hi.c;
+		}
+	}
+	return TW_OK;
+}
+
+static void maptab_reset(struct maptab *m, const struct walk_column *key, size_t row)
+{
+	const struct walk_row *kr = &key->rows[row];
+	m->idx = walk_row_index(key, kr);
+	m->idx_len = kr->idx_len;
+	for (size_t i = 0; i < m->t->njoins; i++)
+		m->jr[i].ready = 0;
+}
+
+static char *col_text(struct maptab *m, size_t ci);
+
+/* The rows of join ji that match the current row: keys[*from, *to). */
+static void join_range(struct maptab *m, size_t ji, size_t *from, size_t *to)
+{
+	struct jrt *jr = &m->jr[ji];
+	if (!jr->ready) {
+		char *on = col_text(m, (size_t)m->t->joins[ji].on);
+		size_t lo = 0, hi = jr->nkeys;
+		jr->from = jr->to = 0;
+		jr->ready = 1;
+		if (on) {
+			trim_spaces(on);
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (strcmp(jr->keys[mid].key, on) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			jr->from = jr->to = lo;
+			while (jr->to < jr->nkeys && strcmp(jr->keys[jr->to].key, on) == 0)
+				jr->to++;
+			free(on);
+		}
+	}
+	*from = jr->from;
+	*to = jr->to;
+}
+
+/* How many source rows column ci has for the current row: 1 for the
+ * table's own columns, the number of matching rows for a joined one. */
+static size_t col_nsrc(struct maptab *m, size_t ci)
+{
+	const struct colspec *c = &m->t->cols[ci];
+	size_t f, t;
+	if (c->join < 0)
+		return 1;
+	join_range(m, (size_t)c->join, &f, &t);
+	return t - f;
+}
+
+/* Source row k of column ci; part 0 = the column, 1 = hi, 2 = lo.
+ * Returns 1 with *out, 0 when the row has no such value. */
+static int col_cell(struct maptab *m, size_t ci, size_t k, int part, struct cell *out)
+{
+	const struct colspec *c = &m->t->cols[ci];
+	struct rcol *rc = part == 0 ? &m->rs[ci].main : part == 1 ? &m->rs[ci].hi : &m->rs[ci].lo;
+	out->c = rc->c;
+	out->r = NULL;
+	if (!rc->c)
+		return 0;
+	if (c->join < 0) {
+		if (k == 0)
+			out->r = walk_column_seek(rc->c, &rc->cur, m->idx, m->idx_len);
+	} else {
+		size_t f, t;
+		join_range(m, (size_t)c->join, &f, &t);
+		if (f + k < t) {
+			const struct jkey *jk = &m->jr[c->join].keys[f + k];
+			out->r = walk_column_lookup(rc->c, jk->idx, jk->idx_len);
+		}
+	}
+	return out->r != NULL;
+}
+
+/* hi * 2^32 + (lo & 0xFFFFFFFF); *why on failure. */
+static int hilo_value(const struct cell *h, const struct cell *l, uint64_t *v, const char **why)
+{
+	if ((h->r->type != WV_INT && h->r->type != WV_UINT) ||
+	    (l->r->type != WV_INT && l->r->type != WV_UINT)) {
+		*why = "hi/lo halves are not 32-bit integers";
+		return 0;
+	}
+	if (h->r->type == WV_INT && (int64_t)h->r->num < 0) {
+		*why = "negative high half";
+		return 0;
+	}
+	/* A low half typed Integer32 arrives negative when bit 31 is set. */
+	*v = ((h->r->num & 0xffffffffULL) << 32) | (l->r->num & 0xffffffffULL);
+	if (*v >= TWO63) {
+		*why = "value >= 2^63";
+		return 0;
+	}
+	return 1;
+}
+
+/* Text of column ci for the current row (its first source row), after
+ * its regex; a constant for `value:`; hi/lo as the combined number.
+ * malloc'd, or NULL when absent (m->oom set on allocation failure). */
+static char *col_text(struct maptab *m, size_t ci)
+{
+	const struct colspec *c = &m->t->cols[ci];
+	struct cell a, h, l;
+	char *s = NULL;
+	int oom;
+
+	if (!c->defined)
+		return NULL;
+	if (c->value) {
+		if (!(s = tw_strdup(c->value)))
+			m->oom = 1;
+		return s;
+	}
+	if (c->hi.n) {
+		uint64_t v;
+		const char *why;
+		char buf[24];
+		if (!col_cell(m, ci, 0, 1, &h) || !col_cell(m, ci, 0, 2, &l) ||
+		    !hilo_value(&h, &l, &v, &why))
+			return NULL;
+		snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+		s = tw_strdup(buf);
+	} else if (c->oid.n) {
+		if (!col_cell(m, ci, 0, 0, &a))
+			return NULL;
+		s = row_text(a.c, a.r);
+	} else {
+		return NULL;
+	}
+	if (!s) {
+		m->oom = 1;
+		return NULL;
+	}
+	s = extract(&c->rx, s, &oom);
+	if (oom)
+		m->oom = 1;
+	return s;
 }
 
 /* Raw number of a row for sizes.  Returns 1 with *v, 0 if not a usable
@@ -1354,59 +2166,71 @@ static int row_number(const struct walk_column *c, const struct walk_row *r, uin
 	}
 }
 
-/* A size figure of column ci for the current row.  Returns 1 with *out
+/* Raw number of source row k of column ci: 1 with *v (or *dv and *frac),
+ * 0 when absent (*why stays NULL) or unusable (*why says why). */
+static int src_number(struct maptab *m, size_t ci, size_t k, uint64_t *v, double *dv, int *frac,
+		      const char **why)
+{
+	const struct colspec *c = &m->t->cols[ci];
+	struct cell a, h, l;
+	*why = NULL;
+	*frac = 0;
+	if (c->hi.n) {
+		if (!col_cell(m, ci, k, 1, &h) || !col_cell(m, ci, k, 2, &l))
+			return 0;
+		return hilo_value(&h, &l, v, why);
+	}
+	if (!col_cell(m, ci, k, 0, &a))
+		return 0;
+	if (!row_number(a.c, a.r, v, dv, frac, why) && !*why)
+		*why = "not a number";
+	return *why == NULL;
+}
+
+/* A size figure of column ci for the current row: unit x scale x
+ * multiply_by, summed over its source rows (a join may match several,
+ * e.g. a NetApp volume and its .snapshot reserve).  Returns 1 with *out
  * when known and sane; 0 when absent or invalid (*invalid set and a note
  * written when it was present but unusable). */
 static int col_figure(struct maptab *m, size_t ci, const struct profile *p, const char *rowname,
 		      uint64_t *out, int *invalid, struct profile_stats *st)
 {
 	const struct colspec *c = &m->t->cols[ci];
-	struct rspec *rs = &m->rs[ci];
-	uint64_t v = 0, mulv = 1;
-	double dv = 0;
-	int frac = 0;
+	uint64_t sum = 0;
+	int any = 0;
 	const char *why = NULL;
+	size_t nsrc;
 
 	*invalid = 0;
-	if (!c->defined)
+	if (!c->defined || (!c->oid.n && !c->hi.n))
 		return 0;
-	if (c->hi.n) {
-		const struct walk_row *h = rc_get(m, &rs->hi), *l = rc_get(m, &rs->lo);
-		if (!h || !l)
-			return 0;
-		if ((h->type != WV_INT && h->type != WV_UINT) ||
-		    (l->type != WV_INT && l->type != WV_UINT)) {
-			why = "hi/lo halves are not 32-bit integers";
-		} else if (h->type == WV_INT && (int64_t)h->num < 0) {
-			why = "negative high half";
-		} else {
-			/* A low half typed Integer32 arrives negative when bit 31 is set. */
-			v = ((h->num & 0xffffffffULL) << 32) | (l->num & 0xffffffffULL);
-			if (v >= TWO63)
-				why = "value >= 2^63";
+	nsrc = col_nsrc(m, ci);
+	for (size_t k = 0; k < nsrc && !why; k++) {
+		uint64_t v = 0, mulv = 1;
+		double dv = 0;
+		int frac = 0;
+		if (!src_number(m, ci, k, &v, &dv, &frac, &why)) {
+			if (why)
+				break;
+			continue; /* this source has no value */
 		}
-	} else {
-		const struct walk_row *row = rc_get(m, &rs->main);
-		if (!row)
-			return 0;
-		if (!row_number(rs->main.c, row, &v, &dv, &frac, &why))
-			why = why ? why : "not a number";
-		else
-			why = NULL;
-	}
-	if (!why && c->mul >= 0) {
-		struct rspec *ms = &m->rs[c->mul];
-		const struct walk_row *mr = rc_get(m, &ms->main);
-		double mdv = 0;
-		int mfrac = 0;
-		if (!mr)
-			return 0;
-		if (!row_number(ms->main.c, mr, &mulv, &mdv, &mfrac, &why) || mfrac)
-			why = "multiply_by column is not a whole number";
-		else
-			why = NULL;
-	}
-	if (!why) {
+		if (c->has_unset && !frac && v == c->unset)
+			continue; /* e.g. quota 0: no quota set */
+		if (c->mul >= 0) {
+			double mdv = 0;
+			int mfrac = 0;
+			const char *mwhy = NULL;
+			if (!src_number(m, (size_t)c->mul, k, &mulv, &mdv, &mfrac, &mwhy)) {
+				if (!mwhy)
+					continue;
+				why = "multiply_by column is not a whole number";
+				break;
+			}
+			if (mfrac) {
+				why = "multiply_by column is not a whole number";
+				break;
+			}
+		}
 		if (frac) {
 			double x = dv * (double)c->scale * (double)mulv;
 			if (!(x < (double)TWO63))
@@ -1417,8 +2241,11 @@ static int col_figure(struct maptab *m, size_t ci, const struct profile *p, cons
 			   __builtin_mul_overflow(v, mulv, &v)) {
 			why = "value overflows 64 bits after scaling";
 		}
+		if (!why && __builtin_add_overflow(sum, v, &sum))
+			why = "sum overflows 64 bits";
+		any = 1;
 	}
-	if (!why && v > p->max_bytes)
+	if (!why && any && sum > p->max_bytes)
 		why = "value above sanity.max_bytes";
 	if (why) {
 		*invalid = 1;
@@ -1426,28 +2253,10 @@ static int col_figure(struct maptab *m, size_t ci, const struct profile *p, cons
 		note(st, "%s '%s': %s %s: dropped", m->t->what, rowname, c->name, why);
 		return 0;
 	}
-	*out = v;
+	if (!any)
+		return 0;
+	*out = sum;
 	return 1;
-}
-
-/* Text of column ci for the current row (malloc'd) or NULL if absent. */
-static char *col_text(struct maptab *m, size_t ci, int *oom)
-{
-	const struct colspec *c = &m->t->cols[ci];
-	struct rspec *rs = &m->rs[ci];
-	const struct walk_row *row;
-	char *s;
-
-	*oom = 0;
-	if (!c->defined || !c->oid.n)
-		return NULL;
-	row = rc_get(m, &rs->main);
-	if (!row)
-		return NULL;
-	s = row_text(rs->main.c, row);
-	if (!s)
-		*oom = 1;
-	return s;
 }
 
 static char *hexstr(const unsigned char *b, size_t n)
@@ -1465,37 +2274,30 @@ static char *hexstr(const unsigned char *b, size_t n)
 }
 
 /* WWN: printable strings as text, binary octets as lower-case hex. */
-static char *col_wwn(struct maptab *m, size_t ci, int *oom)
+static char *col_wwn(struct maptab *m, size_t ci)
 {
 	const struct colspec *c = &m->t->cols[ci];
-	struct rspec *rs = &m->rs[ci];
-	const struct walk_row *row;
+	struct cell a;
 	char *s;
 
-	*oom = 0;
 	if (!c->defined)
 		return NULL;
-	row = rc_get(m, &rs->main);
-	if (!row)
-		return NULL;
-	if (row->type == WV_STR) {
-		const unsigned char *b = walk_row_bytes(rs->main.c, row);
+	if (c->oid.n && !c->rx.ok && col_cell(m, ci, 0, 0, &a) && a.r->type == WV_STR) {
+		const unsigned char *b = walk_row_bytes(a.c, a.r);
 		int printable = 1;
-		for (size_t i = 0; i < row->data_len; i++)
+		for (size_t i = 0; i < a.r->data_len; i++)
 			if (b[i] < 0x20 || b[i] > 0x7e)
 				printable = 0;
 		if (c->fmt == FMT_HEX || (c->fmt == FMT_AUTO && !printable)) {
-			s = hexstr(b, row->data_len);
+			s = hexstr(b, a.r->data_len);
 			if (!s)
-				*oom = 1;
+				m->oom = 1;
 			return s;
 		}
 	}
-	s = row_text(rs->main.c, row);
-	if (!s) {
-		*oom = 1;
+	s = col_text(m, ci);
+	if (!s)
 		return NULL;
-	}
 	trim_spaces(s);
 	if (!*s) {
 		free(s);
@@ -1504,38 +2306,38 @@ static char *col_wwn(struct maptab *m, size_t ci, int *oom)
 	return s;
 }
 
+/* thin from its column: a map (text -> bool, "*" for any other value),
+ * else a TruthValue (1 true, 2 false).  infer is handled by the caller. */
 static int col_thin(struct maptab *m, size_t ci, int *thin)
 {
 	const struct colspec *c = &m->t->cols[ci];
-	struct rspec *rs = &m->rs[ci];
-	const struct walk_row *row;
+	char *s;
+	int found = 0;
 
-	if (!c->defined)
+	if (!c->defined || c->infer)
 		return 0;
-	row = rc_get(m, &rs->main);
-	if (!row)
+	if (!(s = col_text(m, ci)))
 		return 0;
-	if (!c->nmap) { /* TruthValue */
-		if ((row->type == WV_INT || row->type == WV_UINT) && (row->num == 1 || row->num == 2)) {
-			*thin = row->num == 1;
-			return 1;
+	trim_spaces(s);
+	if (!c->nmap) {
+		if (strcmp(s, "1") == 0 || strcmp(s, "2") == 0) {
+			*thin = s[0] == '1';
+			found = 1;
 		}
-		return 0;
-	}
-	{
-		char *s = row_text(rs->main.c, row);
-		int found = 0;
-		if (!s)
-			return 0;
-		for (size_t i = 0; i < c->nmap; i++)
+	} else {
+		for (size_t i = 0; i < c->nmap && !found; i++)
 			if (strcmp(c->map[i].from, s) == 0) {
 				*thin = c->map[i].to;
 				found = 1;
-				break;
 			}
-		free(s);
-		return found;
+		for (size_t i = 0; i < c->nmap && !found; i++)
+			if (strcmp(c->map[i].from, "*") == 0) {
+				*thin = c->map[i].to;
+				found = 1;
+			}
 	}
+	free(s);
+	return found;
 }
 
 /* Row filters: 1 keep, 0 drop, -1 OOM. */
@@ -1544,17 +2346,15 @@ static int row_passes(struct maptab *m)
 	const struct table *t = m->t;
 	for (size_t i = 0; i < t->nfilters; i++) {
 		const struct filter *f = &t->filters[i];
-		struct rspec *rs = &m->rs[f->col];
-		const struct walk_row *row = rc_get(m, &rs->main);
-		char *s;
+		char *s = col_text(m, (size_t)f->col);
 		int hit;
-		if (!row) {
+		if (m->oom)
+			return -1;
+		if (!s) {
 			if (f->op == F_EQ || f->op == F_RE)
 				return 0;
 			continue;
 		}
-		if (!(s = row_text(rs->main.c, row)))
-			return -1;
 		if (f->op == F_EQ || f->op == F_NE)
 			hit = strcmp(s, f->value) == 0;
 		else
@@ -1566,15 +2366,15 @@ static int row_passes(struct maptab *m)
 	return 1;
 }
 
-/* Name of the current row: the name column, else a string index decoded,
- * else the dotted index.  malloc'd; NULL on OOM. */
-static char *row_name(struct maptab *m, int *oom)
+/* Name of the current row: the name column (or its constant), else a
+ * string index decoded, else the dotted index.  malloc'd; NULL on OOM. */
+static char *row_name(struct maptab *m)
 {
 	const struct table *t = m->t;
-	char *s = col_text(m, 0, oom);
+	char *s = col_text(m, 0);
 	char buf[WALK_OID_MAX * 11 + 1];
 
-	if (*oom)
+	if (m->oom)
 		return NULL;
 	if (s) {
 		trim_spaces(s);
@@ -1592,7 +2392,7 @@ static char *row_name(struct maptab *m, int *oom)
 				goto dotted;
 		p = malloc(n + 1);
 		if (!p) {
-			*oom = 1;
+			m->oom = 1;
 			return NULL;
 		}
 		for (j = 0; j < n; j++)
@@ -1604,11 +2404,11 @@ dotted:
 	walk_oid_format(m->idx, m->idx_len, buf, sizeof buf);
 	s = tw_strdup(buf);
 	if (!s)
-		*oom = 1;
+		m->oom = 1;
 	return s;
 }
 
-/* Index components: offsets/lengths of component k (0-based) of idx.
+/* Index components: offset/length of component k (0-based) of idx.
  * Returns 0 or -1 when the index does not decode. */
 static int index_component(const struct table *t, const uint32_t *idx, size_t len, unsigned k,
 			   size_t *off, size_t *n)
@@ -1649,6 +2449,7 @@ struct pname {
 };
 
 struct poolref {
+	const struct table *t;         /* the pools table */
 	const struct walk_column *key; /* pool key column (rows in index order) */
 	uint32_t *bidx;                /* builder index per key row, TW_NO_POOL if left out */
 	struct pname *names;           /* sorted by name, for link: name */
@@ -1672,6 +2473,22 @@ static uint32_t poolref_by_index(const struct poolref *pr, const uint32_t *idx, 
 	if (!r)
 		return TW_NO_POOL;
 	return pr->bidx[r - pr->key->rows];
+}
+
+/* The pool whose index component k (1-based) is exactly idx. */
+static uint32_t poolref_by_component(const struct poolref *pr, unsigned k, const uint32_t *idx,
+				     size_t len)
+{
+	for (size_t i = 0; pr->key && i < pr->key->nrows; i++) {
+		const struct walk_row *r = &pr->key->rows[i];
+		const uint32_t *pi = walk_row_index(pr->key, r);
+		size_t off, n;
+		if (pr->bidx[i] == TW_NO_POOL || index_component(pr->t, pi, r->idx_len, k - 1, &off, &n))
+			continue;
+		if (n == len && memcmp(pi + off, idx, len * sizeof *idx) == 0)
+			return pr->bidx[i];
+	}
+	return TW_NO_POOL;
 }
 
 static int cmp_pname(const void *a, const void *b)
@@ -1706,12 +2523,18 @@ static tw_err map_info(const struct profile *p, const struct walk_result *r, str
 		if (is->has_oid) {
 			const struct walk_column *c = walk_result_find(r, is->oid.s, is->oid.n);
 			if (c && c->nrows) {
+				int oom;
 				if (!(s = row_text(c, &c->rows[0])))
 					return TW_ERR_NOMEM;
-				trim_spaces(s);
-				if (!*s) {
-					free(s);
-					s = NULL;
+				s = extract(&is->rx, s, &oom);
+				if (oom)
+					return TW_ERR_NOMEM;
+				if (s) {
+					trim_spaces(s);
+					if (!*s) {
+						free(s);
+						s = NULL;
+					}
 				}
 			}
 		}
@@ -1735,8 +2558,9 @@ static tw_err map_pools(const struct profile *p, const struct walk_result *r,
 	tw_err e;
 	size_t nrows;
 
+	pr->t = &p->pools;
 	if ((e = maptab_init(&m, &p->pools, r)))
-		return e;
+		goto out;
 	if (!m.key)
 		goto out;
 	nrows = m.key->nrows;
@@ -1747,14 +2571,15 @@ static tw_err map_pools(const struct profile *p, const struct walk_result *r,
 		e = TW_ERR_NOMEM;
 		goto out;
 	}
+	for (size_t row = 0; row < nrows; row++)
+		pr->bidx[row] = TW_NO_POOL;
 	for (size_t row = 0; row < nrows; row++) {
 		uint64_t cap = 0, used = 0, fr = 0, prov = 0;
-		int has_cap, has_used, has_free, has_prov, inv, oom, pass;
+		int has_cap, has_used, has_free, has_prov, inv, pass;
 		uint32_t before, pi;
 		struct tw_pool *pool;
 		char *name;
 
-		pr->bidx[row] = TW_NO_POOL;
 		maptab_reset(&m, m.key, row);
 		pass = row_passes(&m);
 		if (pass < 0) {
@@ -1765,7 +2590,7 @@ static tw_err map_pools(const struct profile *p, const struct walk_result *r,
 			st->rows_filtered++;
 			continue;
 		}
-		name = row_name(&m, &oom);
+		name = row_name(&m);
 		if (!name) {
 			e = TW_ERR_NOMEM;
 			goto out;
@@ -1774,6 +2599,11 @@ static tw_err map_pools(const struct profile *p, const struct walk_result *r,
 		has_used = col_figure(&m, P_USED, p, name, &used, &inv, st);
 		has_free = col_figure(&m, P_FREE, p, name, &fr, &inv, st);
 		has_prov = col_figure(&m, P_PROVISIONED, p, name, &prov, &inv, st);
+		if (m.oom) {
+			free(name);
+			e = TW_ERR_NOMEM;
+			goto out;
+		}
 		if (has_cap && has_used && used > cap && p->used_over_capacity != SAN_IGNORE) {
 			if (p->used_over_capacity == SAN_SKIP) {
 				st->rows_skipped++;
@@ -1839,74 +2669,139 @@ static tw_err map_pools(const struct profile *p, const struct walk_result *r,
 	if (pr->nnames)
 		qsort(pr->names, pr->nnames, sizeof *pr->names, cmp_pname);
 out:
-	free(m.rs);
+	maptab_free(&m);
 	return e;
+}
+
+/* Encode the link value of a row the way the pool table's index (or its
+ * component) holds it.  Returns 0 with key/klen, -1 when it cannot be. */
+static int link_key(const struct profile *p, const struct colspec *c, const struct cell *a,
+		    uint32_t *key, size_t *klen)
+{
+	const struct walk_row *row = a->r;
+	*klen = 0;
+	if (row->type == WV_INT || row->type == WV_UINT) {
+		if (row->type == WV_INT && (int64_t)row->num < 0)
+			return -1;
+		key[0] = (uint32_t)row->num;
+		*klen = 1;
+		return 0;
+	}
+	if (row->type == WV_STR) {
+		/* An index held as a string: encode as the pool index does. */
+		const unsigned char *bs = walk_row_bytes(a->c, row);
+		size_t n = row->data_len;
+		enum idx_kind kind = IX_STRING;
+		if (p->pools.kinds) {
+			size_t k = c->pool_comp ? c->pool_comp - 1 : 0;
+			if (c->pool_comp || p->pools.nkinds == 1)
+				kind = p->pools.kinds[k];
+		}
+		if (n + 1 > WALK_OID_MAX)
+			return -1;
+		if (kind == IX_INTEGER) {
+			/* a number written as text */
+			char tmp[24];
+			uint64_t v;
+			if (n == 0 || n >= sizeof tmp)
+				return -1;
+			memcpy(tmp, bs, n);
+			tmp[n] = '\0';
+			if (tw_parse_u64(tmp, &v) || v > UINT32_MAX)
+				return -1;
+			key[0] = (uint32_t)v;
+			*klen = 1;
+			return 0;
+		}
+		if (kind == IX_STRING)
+			key[(*klen)++] = (uint32_t)n;
+		for (size_t i = 0; i < n; i++)
+			key[(*klen)++] = bs[i];
+		return 0;
+	}
+	if (row->type == WV_OID) {
+		*klen = row->data_len < WALK_OID_MAX ? row->data_len : WALK_OID_MAX;
+		memcpy(key, walk_row_oidval(a->c, row), *klen * sizeof *key);
+		return 0;
+	}
+	return -1;
 }
 
 /* The pool of the current volume row.  *unresolved is set when the row
  * has a link value that points nowhere. */
 static tw_err resolve_pool(const struct profile *p, struct maptab *m, const struct poolref *pr,
-			   struct snap_builder *b, uint32_t *out, int *unresolved)
+			   struct snap_builder *b, size_t vstart, uint32_t *out, int *unresolved)
 {
-	const struct colspec *c = &p->volumes.cols[V_POOL];
-	struct rspec *rs = &m->rs[V_POOL];
-	const struct walk_row *row;
+	const struct colspec *c = &m->t->cols[V_POOL];
 	uint32_t key[WALK_OID_MAX];
 	size_t klen = 0;
 	char *name = NULL;
 	char buf[WALK_OID_MAX * 11 + 1];
+	struct cell a;
 
 	*out = TW_NO_POOL;
 	*unresolved = 0;
 	if (!c->defined)
 		return TW_OK;
-	if (c->link == LINK_COMPONENT) {
+	switch (c->link) {
+	case LINK_SOLE:
+		if (pr->nnames == 1)
+			*out = pr->names[0].bidx;
+		else
+			*unresolved = 1;
+		return TW_OK;
+	case LINK_COMPONENT: {
 		size_t off, n;
-		if (index_component(&p->volumes, m->idx, m->idx_len, c->component - 1, &off, &n)) {
+		if (index_component(m->t, m->idx, m->idx_len, c->component - 1, &off, &n)) {
 			*unresolved = 1;
 			return TW_OK;
 		}
 		memcpy(key, m->idx + off, n * sizeof *key);
 		klen = n;
-	} else {
-		row = rc_get(m, &rs->main);
-		if (!row)
+		break;
+	}
+	case LINK_VOLUME:
+	case LINK_NAME:
+		name = col_text(m, V_POOL);
+		if (m->oom)
+			return TW_ERR_NOMEM;
+		if (!name) {
+			/* no link value, or its regex did not match */
+			*unresolved = col_cell(m, V_POOL, 0, 0, &a);
+			return TW_OK;
+		}
+		trim_spaces(name);
+		if (c->link == LINK_VOLUME) {
+			/* A volume of an earlier table; this row goes to its pool. */
+			struct tw_volume *v = snap_builder_find_volume(b, name);
+			struct tw_volume *v0 = snap_builder_volume_at(b, 0);
+			free(name);
+			if (v && v0 && (size_t)(v - v0) < vstart)
+				*out = v->pool;
+			else
+				*unresolved = 1;
+			return TW_OK;
+		}
+		break;
+	case LINK_INDEX:
+		if (!col_cell(m, V_POOL, 0, 0, &a))
 			return TW_OK; /* no link value: volume without pool */
-		if (c->link == LINK_NAME) {
-			if (!(name = row_text(rs->main.c, row)))
-				return TW_ERR_NOMEM;
-			trim_spaces(name);
-		} else if (row->type == WV_INT || row->type == WV_UINT) {
-			if (row->type == WV_INT && (int64_t)row->num < 0) {
-				*unresolved = 1;
-				return TW_OK;
-			}
-			key[0] = (uint32_t)row->num;
-			klen = 1;
-		} else if (row->type == WV_STR) {
-			/* An index held as a string: encode as the pool index does. */
-			const unsigned char *bs = walk_row_bytes(rs->main.c, row);
-			size_t n = row->data_len;
-			int implied = p->pools.kinds && p->pools.nkinds == 1 &&
-				      p->pools.kinds[0] == IX_IMPLIED;
-			if (n + 1 > WALK_OID_MAX) {
-				*unresolved = 1;
-				return TW_OK;
-			}
-			if (!implied)
-				key[klen++] = (uint32_t)n;
-			for (size_t i = 0; i < n; i++)
-				key[klen++] = bs[i];
-		} else if (row->type == WV_OID) {
-			klen = row->data_len < WALK_OID_MAX ? row->data_len : WALK_OID_MAX;
-			memcpy(key, walk_row_oidval(rs->main.c, row), klen * sizeof *key);
-		} else {
+		if (link_key(p, c, &a, key, &klen)) {
 			*unresolved = 1;
 			return TW_OK;
 		}
+		break;
+	case LINK_NONE:
+	default:
+		return TW_OK;
 	}
 	if (p->pools.present) {
-		*out = name ? poolref_by_name(pr, name) : poolref_by_index(pr, key, klen);
+		if (name)
+			*out = poolref_by_name(pr, name);
+		else if (c->link == LINK_INDEX && c->pool_comp)
+			*out = poolref_by_component(pr, c->pool_comp, key, klen);
+		else
+			*out = poolref_by_index(pr, key, klen);
 		if (*out == TW_NO_POOL)
 			*unresolved = 1;
 		free(name);
@@ -1915,22 +2810,22 @@ static tw_err resolve_pool(const struct profile *p, struct maptab *m, const stru
 	/* No pools table: the link names the pool. */
 	if (!name) {
 		const char *pre = c->name_prefix ? c->name_prefix : "";
-		size_t a = strlen(pre);
+		size_t a2 = strlen(pre);
 		walk_oid_format(key, klen, buf, sizeof buf);
-		name = malloc(a + strlen(buf) + 1);
+		name = malloc(a2 + strlen(buf) + 1);
 		if (!name)
 			return TW_ERR_NOMEM;
-		memcpy(name, pre, a);
-		memcpy(name + a, buf, strlen(buf) + 1);
+		memcpy(name, pre, a2);
+		memcpy(name + a2, buf, strlen(buf) + 1);
 	} else if (c->name_prefix) {
-		size_t a = strlen(c->name_prefix), n = strlen(name);
-		char *t = malloc(a + n + 1);
+		size_t a2 = strlen(c->name_prefix), n = strlen(name);
+		char *t = malloc(a2 + n + 1);
 		if (!t) {
 			free(name);
 			return TW_ERR_NOMEM;
 		}
-		memcpy(t, c->name_prefix, a);
-		memcpy(t + a, name, n + 1);
+		memcpy(t, c->name_prefix, a2);
+		memcpy(t + a2, name, n + 1);
 		free(name);
 		name = t;
 	}
@@ -1946,18 +2841,58 @@ static tw_err resolve_pool(const struct profile *p, struct maptab *m, const stru
 	return TW_OK;
 }
 
-static tw_err map_volumes(const struct profile *p, const struct walk_result *r,
-			  struct snap_builder *b, const struct poolref *pr, struct profile_stats *st)
+/* Index of v in the builder, or SIZE_MAX. */
+static size_t vol_pos(struct snap_builder *b, const struct tw_volume *v)
+{
+	const struct tw_volume *v0 = snap_builder_volume_at(b, 0);
+	return v && v0 ? (size_t)(v - v0) : SIZE_MAX;
+}
+
+/* nest_by_path: a volume named below another volume of the same table
+ * ("/ifs/data/a" below "/ifs/data") is inside it. */
+static tw_err nest_paths(struct snap_builder *b, size_t start, struct profile_stats *st)
+{
+	size_t end = snap_builder_nvolumes(b);
+	for (size_t i = start; i < end; i++) {
+		struct tw_volume *v = snap_builder_volume_at(b, i);
+		size_t len = strlen(v->name);
+		char *tmp;
+		if (v->flags & TW_NESTED)
+			continue;
+		if (!(tmp = tw_strdup(v->name)))
+			return TW_ERR_NOMEM;
+		for (size_t k = len; k-- > 1;) {
+			struct tw_volume *o;
+			size_t pos;
+			if (tmp[k] != '/')
+				continue;
+			tmp[k] = '\0';
+			o = snap_builder_find_volume(b, tmp);
+			pos = vol_pos(b, o);
+			if (o && pos >= start && pos < end && pos != i) {
+				v->flags |= TW_NESTED;
+				st->volumes_nested++;
+				break;
+			}
+		}
+		free(tmp);
+	}
+	return TW_OK;
+}
+
+static tw_err map_volumes(const struct profile *p, const struct table *t,
+			  const struct walk_result *r, struct snap_builder *b,
+			  const struct poolref *pr, struct profile_stats *st)
 {
 	struct maptab m;
-	const struct table *t = &p->volumes;
+	size_t start = snap_builder_nvolumes(b);
 	tw_err e;
 
 	if ((e = maptab_init(&m, t, r)))
-		return e;
+		goto out;
 	for (size_t row = 0; m.key && row < m.key->nrows; row++) {
 		uint64_t prov = 0, cons = 0;
-		int has_prov, has_cons, has_thin, thin = 0, inv, oom, pass, unresolved;
+		int has_prov, has_cons, has_thin, thin = 0, inv, pass, unresolved;
 		uint32_t pool;
 		struct tw_volume *v;
 		char *name, *wwn;
@@ -1972,26 +2907,60 @@ static tw_err map_volumes(const struct profile *p, const struct walk_result *r,
 			st->rows_filtered++;
 			continue;
 		}
-		if (!(name = row_name(&m, &oom))) {
+		if (!(name = row_name(&m))) {
 			e = TW_ERR_NOMEM;
 			break;
 		}
-		if ((e = resolve_pool(p, &m, pr, b, &pool, &unresolved))) {
+		if ((e = resolve_pool(p, &m, pr, b, start, &pool, &unresolved))) {
 			free(name);
 			break;
 		}
 		if (unresolved) {
 			st->links_unresolved++;
-			note(st, "volumes '%s': pool link points to no pool", name);
+			note(st, "%s '%s': pool link points to no pool", t->what, name);
 		}
 		has_prov = col_figure(&m, V_PROVISIONED, p, name, &prov, &inv, st);
 		has_cons = col_figure(&m, V_CONSUMED, p, name, &cons, &inv, st);
 		has_thin = col_thin(&m, V_THIN, &thin);
-		wwn = col_wwn(&m, V_WWN, &oom);
-		if (oom) {
+		if (t->cols[V_THIN].infer && has_prov && has_cons) {
+			/* A thick volume is allocated in full when created. */
+			thin = cons < prov;
+			has_thin = 1;
+		}
+		wwn = col_wwn(&m, V_WWN);
+		if (m.oom) {
 			free(name);
+			free(wwn);
 			e = TW_ERR_NOMEM;
 			break;
+		}
+		if (t->merge_dups) {
+			struct tw_volume *o = snap_builder_find_volume(b, name);
+			size_t pos = vol_pos(b, o);
+			if (o && pos >= start) {
+				/* The same object twice (Isilon: two quotas on one
+				 * directory): one promise; keep the larger figures. */
+				if (has_prov && (!(o->flags & TW_HAS_PROVISIONED) || prov > o->provisioned)) {
+					o->provisioned = prov;
+					o->flags |= TW_HAS_PROVISIONED;
+				}
+				if (has_cons && (!(o->flags & TW_HAS_CONSUMED) || cons > o->consumed)) {
+					o->consumed = cons;
+					o->flags |= TW_HAS_CONSUMED;
+				}
+				if (has_thin && !(o->flags & TW_HAS_THIN)) {
+					o->thin = thin;
+					o->flags |= TW_HAS_THIN;
+				}
+				if (wwn && !o->wwn) {
+					o->wwn = wwn;
+					wwn = NULL;
+				}
+				free(wwn);
+				free(name);
+				st->volumes_merged++;
+				continue;
+			}
 		}
 		v = snap_builder_volume(b, name, pool);
 		free(name);
@@ -2013,11 +2982,18 @@ static tw_err map_volumes(const struct profile *p, const struct walk_result *r,
 			v->thin = thin;
 			v->flags |= TW_HAS_THIN;
 		}
+		if (t->nested) {
+			v->flags |= TW_NESTED;
+			st->volumes_nested++;
+		}
 		free(v->wwn);
 		v->wwn = wwn;
 		st->volumes++;
 	}
-	free(m.rs);
+	if (!e && t->nest_by_path)
+		e = nest_paths(b, start, st);
+out:
+	maptab_free(&m);
 	return e;
 }
 
@@ -2036,8 +3012,8 @@ tw_err profile_map(const struct profile *p, const struct walk_result *r, struct 
 		goto out;
 	if (p->pools.present && (e = map_pools(p, r, b, &pr, st)))
 		goto out;
-	if (p->volumes.present && (e = map_volumes(p, r, b, &pr, st)))
-		goto out;
+	for (size_t k = 0; k < p->nvols && !e; k++)
+		e = map_volumes(p, &p->vols[k], r, b, &pr, st);
 out:
 	poolref_free(&pr);
 	if (e)

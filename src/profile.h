@@ -12,7 +12,15 @@
  * ending in ".yml"/".yaml" is a path.  "auto" is resolved per target by
  * the driver: it fetches sysObjectID.0 and sysDescr.0 and picks the first
  * profile (search order, then file name) whose `match:` applies, falling
- * back to the profile named "host-resources". */
+ * back to the profile named "host-resources".  A `match:` may also ask
+ * for OIDs the agent must answer (oid_present), so the driver GETs the
+ * set's probe OIDs (profile_set_probes) and picks with
+ * profile_set_pick_result().
+ *
+ * A profile may also be written inline in the config (`profile:` as a
+ * mapping): cfg.c validates it in place with profile_load_node(), so
+ * errors name the config file's line, and keeps its YAML re-serialized by
+ * profile_node_yaml() for the driver to load with profile_load_string(). */
 #ifndef TW_PROFILE_H
 #define TW_PROFILE_H
 
@@ -28,11 +36,25 @@ struct profile;
 tw_err profile_load_file(const char *path, struct profile **out, char *msg, size_t msglen);
 tw_err profile_load_string(const char *name, const char *text, size_t len, struct profile **out,
 			   char *msg, size_t msglen);
+/* Load from a node of an already parsed document (an inline profile in
+ * the config): errors name d's file, line and column; label is what
+ * profile_file() returns; default_name is used when there is no `name:`. */
+struct ydoc;
+struct ynode;
+tw_err profile_load_node(const struct ydoc *d, const struct ynode *n, const char *label,
+			 const char *default_name, struct profile **out, char *msg, size_t msglen);
+/* n and everything below it as YAML text (flow style, every scalar double
+ * quoted) that profile_load_string() reads back to the same tree. */
+struct buf;
+tw_err profile_node_yaml(const struct ynode *n, struct buf *out);
 void profile_free(struct profile *p); /* NULL-safe */
 
 const char *profile_name(const struct profile *p);
 const char *profile_file(const struct profile *p);
 const char *profile_description(const struct profile *p); /* may be "" */
+/* What the profile cannot tell (e.g. "pool capacity is not in the MIB"):
+ * logged when the profile is chosen.  May be "". */
+const char *profile_limitations(const struct profile *p);
 
 /* What to fetch: GETs for info scalars, one SUBTREE walk per distinct
  * table column.  Owned by the profile. */
@@ -65,6 +87,14 @@ const struct profile *profile_set_get(const struct profile_set *s, size_t i);
  * "host-resources", else NULL. */
 const struct profile *profile_set_pick(const struct profile_set *s, const uint32_t *sysoid,
 				       size_t len, const char *descr);
+/* Detection GETs for a set: sysObjectID.0, sysDescr.0 and every
+ * match.oid_present OID of its profiles (malloc'd array in *out). */
+tw_err profile_set_probes(const struct profile_set *s, struct walk_target **out, size_t *n);
+/* Does p's match apply to a result of those GETs? */
+int profile_matches_result(const struct profile *p, const struct walk_result *r);
+/* As profile_set_pick, from a result of profile_set_probes' GETs. */
+const struct profile *profile_set_pick_result(const struct profile_set *s,
+					      const struct walk_result *r);
 
 /* What a mapping did, for logs: counts, and the first reason a row was
  * skipped or a figure dropped. */
@@ -74,6 +104,8 @@ struct profile_stats {
 	size_t rows_skipped;     /* left out by a sanity rule */
 	size_t figures_invalid;  /* figures dropped (TW_HAS_* cleared) */
 	size_t links_unresolved; /* volumes whose pool could not be found */
+	size_t volumes_nested;   /* volumes inside other volumes (exported, not summed) */
+	size_t volumes_merged;   /* duplicate rows merged into one volume */
 	char note[256];
 };
 

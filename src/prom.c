@@ -43,24 +43,57 @@ static const struct family snap_families[PF_COUNT] = {
 		"Array identity as reported by the array, and the profile used to read it. Always 1." },
 };
 
+/* Length (2..4) of the valid UTF-8 sequence starting with the byte >= 0x80
+ * at s, or 0 when it is not one (stray continuation byte, overlong form,
+ * surrogate, above U+10FFFF, cut short).  s is NUL-terminated, and a NUL
+ * is never a continuation byte, so nothing is read past it. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	unsigned c = s[0];
+	if (c >= 0xc2 && c <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80 ||
+		    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
 tw_err prom_escape_label(struct buf *b, const char *v)
 {
-	const char *run = v;
-	for (const char *p = v; *p; p++) {
+	const unsigned char *run = (const unsigned char *)v, *p = run;
+	while (*p) {
 		const char *rep = NULL;
+		size_t n = 1;
 		if (*p == '\\')
 			rep = "\\\\";
 		else if (*p == '"')
 			rep = "\\\"";
 		else if (*p == '\n')
 			rep = "\\n";
+		else if (*p >= 0x80 && !(n = utf8_seq(p))) {
+			/* Prometheus refuses a whole scrape over one label value
+			 * that is not UTF-8 (Latin-1 names from old firmware):
+			 * each offending byte becomes U+FFFD. */
+			rep = "\xef\xbf\xbd";
+			n = 1;
+		}
 		if (rep) {
 			buf_append(b, run, (size_t)(p - run));
 			buf_puts(b, rep);
-			run = p + 1;
+			run = p + n;
 		}
+		p += n;
 	}
-	buf_puts(b, run);
+	buf_puts(b, (const char *)run);
 	return b->err;
 }
 

@@ -40,7 +40,9 @@ struct prom_extra {
 
 #define PROM_NUM_ERRORS (TW_ERR_INTERNAL + 1)
 
-/* Escape a label value into b (backslash, double quote, newline). */
+/* Escape a label value into b (backslash, double quote, newline).  Bytes
+ * that are not part of valid UTF-8 are written as U+FFFD, so a scrape
+ * always parses whatever names an array reports. */
 tw_err prom_escape_label(struct buf *b, const char *v);
 
 /* Render all snapshot fragments into s->frag (called by snap_builder_finish). */

@@ -2,10 +2,12 @@
 #include "config.h"
 #include "rest_json.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Nesting depth of a JSON text, counting brackets outside strings.  Stops
  * early once limit is passed.  Malformed text is left for jansson. */
@@ -184,4 +186,100 @@ tw_err rj_set_info(char **field, const char *s)
 	free(*field);
 	*field = c;
 	return TW_OK;
+}
+
+tw_err rj_idmap_add(struct rj_idmap *m, const char *id, uint32_t pool)
+{
+	char *c;
+	if (m->n == m->alloc) {
+		size_t n = m->alloc ? m->alloc * 2 : 16;
+		char **ids = realloc(m->ids, n * sizeof *ids);
+		uint32_t *pools;
+		if (!ids)
+			return TW_ERR_NOMEM;
+		m->ids = ids;
+		pools = realloc(m->pools, n * sizeof *pools);
+		if (!pools)
+			return TW_ERR_NOMEM;
+		m->pools = pools;
+		m->alloc = n;
+	}
+	if (!(c = tw_strdup(id)))
+		return TW_ERR_NOMEM;
+	m->ids[m->n] = c;
+	m->pools[m->n] = pool;
+	m->n++;
+	return TW_OK;
+}
+
+uint32_t rj_idmap_find(const struct rj_idmap *m, const char *id)
+{
+	for (size_t i = 0; id && i < m->n; i++)
+		if (strcmp(m->ids[i], id) == 0)
+			return m->pools[i];
+	return TW_NO_POOL;
+}
+
+void rj_idmap_clear(struct rj_idmap *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->ids[i]);
+	free(m->ids);
+	free(m->pools);
+	memset(m, 0, sizeof *m);
+}
+
+void rj_pool_set(struct tw_pool *p, uint32_t flag, uint64_t v)
+{
+	switch (flag) {
+	case TW_HAS_CAPACITY: p->capacity = v; break;
+	case TW_HAS_USED: p->used = v; break;
+	case TW_HAS_FREE: p->free = v; break;
+	case TW_HAS_PROVISIONED: p->reported_provisioned = v; break;
+	default: return;
+	}
+	p->flags |= flag;
+}
+
+struct tw_volume *rj_volume_add(struct snap_builder *b, const char *name, uint32_t pool,
+				int has_prov, uint64_t prov, int has_cons, uint64_t cons, int thin)
+{
+	struct tw_volume *v = snap_builder_volume(b, name, pool);
+	if (!v)
+		return NULL;
+	if (has_prov) {
+		v->provisioned = prov;
+		v->flags |= TW_HAS_PROVISIONED;
+	}
+	if (has_cons) {
+		v->consumed = cons;
+		v->flags |= TW_HAS_CONSUMED;
+	}
+	if (thin >= 0) {
+		v->thin = thin != 0;
+		v->flags |= TW_HAS_THIN;
+	}
+	return v;
+}
+
+char *rj_wwn(const char *s)
+{
+	char out[65];
+	size_t n = 0;
+	if (!s)
+		return NULL;
+	if (strncasecmp(s, "naa.", 4) == 0)
+		s += 4;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == ':' || c == '-' || c == ' ')
+			continue;
+		if (!isxdigit(c) || n == sizeof out - 1)
+			return NULL;
+		out[n++] = (char)tolower(c);
+	}
+	if (!n)
+		return NULL;
+	out[n] = '\0';
+	return tw_strdup(out);
 }

@@ -47,6 +47,31 @@ int rj_mul_u64(uint64_t a, uint64_t b, uint64_t *out);
  * not create one). */
 uint32_t rj_pool_find(struct snap_builder *b, const char *name);
 
+/* Pool ids -> pool indexes, for APIs whose volumes name their pool by an
+ * id rather than the name the pool is exported under. */
+struct rj_idmap {
+	char **ids;
+	uint32_t *pools;
+	size_t n, alloc;
+};
+tw_err rj_idmap_add(struct rj_idmap *m, const char *id, uint32_t pool); /* TW_ERR_NOMEM */
+uint32_t rj_idmap_find(const struct rj_idmap *m, const char *id);      /* or TW_NO_POOL */
+void rj_idmap_clear(struct rj_idmap *m);                               /* frees; reusable */
+
+/* Set one pool figure and its flag: flag is TW_HAS_CAPACITY, _USED, _FREE
+ * or _PROVISIONED (the array's own subscribed figure). */
+void rj_pool_set(struct tw_pool *p, uint32_t flag, uint64_t v);
+
+/* Add a volume with the figures whose has_* is set; thin < 0 = unknown.
+ * NULL on OOM. */
+struct tw_volume *rj_volume_add(struct snap_builder *b, const char *name, uint32_t pool,
+				int has_prov, uint64_t prov, int has_cons, uint64_t cons, int thin);
+
+/* A WWN as thinwatch exports it: lower-case hex digits only ("naa." prefix,
+ * colons, dashes and spaces dropped).  NULL when s has no hex digits, other
+ * characters, or more than 64 digits (or on OOM). */
+char *rj_wwn(const char *s);
+
 /* Set an array_info string (vendor/model/serial/version) to a copy of s;
  * NULL or "" leaves it unchanged.  TW_ERR_NOMEM on failure. */
 tw_err rj_set_info(char **field, const char *s);

@@ -288,9 +288,18 @@ static void apply_reload(struct sched *s, const struct tw_config *cfg, double no
 		const struct tw_target *t = &cfg->targets[i];
 		for (size_t j = 0; j < s->nts; j++) {
 			if (s->ts[j] && cfg_target_equal(s->ts[j]->t, t)) {
-				nts[i] = s->ts[j];
+				struct tstate *ts = s->ts[j];
+				nts[i] = ts;
 				s->ts[j] = NULL;
-				nts[i]->t = t;
+				ts->t = t;
+				/* Keep data, counters and REST sessions.  Drivers without
+				 * sessions are reopened so edited profiles are re-read. */
+				if (ts->opened && !ts->in_flight && ts->drv &&
+				    !(ts->drv->caps & TW_DRV_CAP_REST)) {
+					ts->drv->close(ts->dstate);
+					memset(ts->dstate, 0, ts->drv->state_size ? ts->drv->state_size : 1);
+					ts->opened = 0;
+				}
 				break;
 			}
 		}

@@ -699,14 +699,12 @@ struct chain {
 	struct snmp_walk *w;
 	enum chain_kind kind;
 	size_t col;             /* result column */
-	const struct walk_target *t;
 	oid base[MAX_OID_LEN];  /* column (walk) or instance (get) */
 	size_t base_len;
 	oid last[MAX_OID_LEN];  /* last OID asked from / received */
 	size_t last_len;
 	oid end[MAX_OID_LEN];   /* exclusive upper bound (base+to), end_len 0 = none */
 	size_t end_len;
-	int reqid;              /* id of the request in flight (for traces) */
 	int inflight;           /* a request of this chain is outstanding */
 	int done;
 	unsigned maxrep;
@@ -714,8 +712,6 @@ struct chain {
 
 struct snmp_walk {
 	struct snmp_conn *c;
-	struct walk_target *targets;
-	size_t ntargets;
 	struct chain *chains;
 	size_t nchains;
 	struct chain disc;      /* v3 engine discovery */
@@ -823,7 +819,6 @@ static int chain_send(struct chain *ch)
 		walk_fail(w, TW_ERR_IO, "cannot send request: %s", snmp_api_errstring(serr));
 		return -1;
 	}
-	ch->reqid = reqid;
 	ch->inflight = 1;
 	w->outstanding++;
 	w->st.requests++;
@@ -1080,24 +1075,24 @@ static void start_chains(struct snmp_walk *w)
  * release's callback order).  Returns 0 or -1 on OOM. */
 static int remember_engine(netsnmp_session *sp, const netsnmp_pdu *pdu)
 {
-	u_char *sid = malloc(pdu->securityEngineIDLen);
-	u_char *cid = NULL;
-	if (!sid)
+	u_char *seid = malloc(pdu->securityEngineIDLen);
+	u_char *ceid = NULL;
+	if (!seid)
 		return -1;
 	if (!sp->contextEngineIDLen) {
-		cid = malloc(pdu->securityEngineIDLen);
-		if (!cid) {
-			free(sid);
+		ceid = malloc(pdu->securityEngineIDLen);
+		if (!ceid) {
+			free(seid);
 			return -1;
 		}
-		memcpy(cid, pdu->securityEngineID, pdu->securityEngineIDLen);
+		memcpy(ceid, pdu->securityEngineID, pdu->securityEngineIDLen);
 		free(sp->contextEngineID);
-		sp->contextEngineID = cid;
+		sp->contextEngineID = ceid;
 		sp->contextEngineIDLen = pdu->securityEngineIDLen;
 	}
-	memcpy(sid, pdu->securityEngineID, pdu->securityEngineIDLen);
+	memcpy(seid, pdu->securityEngineID, pdu->securityEngineIDLen);
 	free(sp->securityEngineID);
-	sp->securityEngineID = sid;
+	sp->securityEngineID = seid;
 	sp->securityEngineIDLen = pdu->securityEngineIDLen;
 	return 0;
 }
@@ -1196,10 +1191,10 @@ static int walk_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, voi
 	return 1;
 }
 
-static void chain_init(struct snmp_walk *w, struct chain *ch, const struct walk_target *t, size_t col)
+static void chain_init(struct snmp_walk *w, struct chain *ch, const struct walk_target *t,
+		       size_t col)
 {
 	ch->w = w;
-	ch->t = t;
 	ch->col = col;
 	ch->kind = t->kind == WALK_GET ? CH_GET : CH_WALK;
 	ch->maxrep = w->c->max_reps;
@@ -1241,23 +1236,19 @@ tw_err snmp_walk_start(struct snmp_conn *c, const struct walk_target *targets, s
 		return TW_ERR_NOMEM;
 	w->c = c;
 	w->deadline = deadline;
-	w->targets = calloc(ntargets ? ntargets : 1, sizeof *w->targets);
 	w->chains = calloc(ntargets ? ntargets : 1, sizeof *w->chains);
 	w->res = walk_result_new(c->max_varbinds, c->max_bytes);
-	if (!w->targets || !w->chains || !w->res) {
+	if (!w->chains || !w->res) {
 		snmp_walk_free(w);
 		return TW_ERR_NOMEM;
 	}
-	if (ntargets)
-		memcpy(w->targets, targets, ntargets * sizeof *targets);
-	w->ntargets = ntargets;
 	for (size_t i = 0; i < ntargets; i++) {
 		size_t col;
 		if ((e = walk_result_add_column(w->res, targets[i].oid, targets[i].len, &col))) {
 			snmp_walk_free(w);
 			return e;
 		}
-		chain_init(w, &w->chains[i], &w->targets[i], col);
+		chain_init(w, &w->chains[i], &targets[i], col);
 	}
 	w->nchains = ntargets;
 	if ((e = conn_open(c, msg, msglen))) {
@@ -1293,12 +1284,14 @@ void snmp_walk_fds(struct snmp_walk *w, struct tw_fdset *fs)
 		tw_fdset_wake(fs, tw_now_mono());
 		return;
 	}
-	if (c->sessp && c->fd >= 0) {
+	if (c->sessp && c->fd >= 0 && !c->broken) {
 		fd_set tmp;
 		int numfds = 0, block = 1;
 		struct timeval tv = { 0, 0 };
 
 		tw_fdset_want(fs, c->fd, 0);
+		if (c->fd >= FD_SETSIZE) /* not representable in fd_set: poll it from step() */
+			tw_fdset_wake(fs, tw_now_mono() + 0.005);
 		FD_ZERO(&tmp);
 		/* Only the timeout is wanted here; the fd is known. */
 		if (c->fd < FD_SETSIZE) {
@@ -1315,14 +1308,15 @@ void snmp_walk_fds(struct snmp_walk *w, struct tw_fdset *fs)
 	tw_fdset_wake(fs, w->deadline);
 }
 
-static void walk_read(struct snmp_walk *w)
+/* Read and dispatch what the socket has queued, a bounded number of
+ * packets per step.  ready: select() said the first read will not block. */
+static void walk_read(struct snmp_walk *w, int ready)
 {
 	struct snmp_conn *c = w->c;
 
-	/* Drain what is queued, a bounded number of datagrams per step. */
 	for (int i = 0; i < 256 && c->sessp && !w->finished; i++) {
 		int rc;
-		if (i > 0) {
+		if (i > 0 || !ready) {
 			struct pollfd p = { .fd = c->fd, .events = POLLIN, .revents = 0 };
 			if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLERR | POLLHUP)))
 				break;
@@ -1352,9 +1346,9 @@ enum tw_step snmp_walk_step(struct snmp_walk *w, const struct tw_fdset *ready, d
 	if (!w->finished && c->sessp) {
 		if (ready && c->fd >= 0 && c->fd < FD_SETSIZE && ready->maxfd >= c->fd &&
 		    FD_ISSET(c->fd, &ready->rd))
-			walk_read(w);
+			walk_read(w, 1);
 		else if (c->fd >= FD_SETSIZE)
-			walk_read(w); /* not representable in fd_set: poll ourselves */
+			walk_read(w, 0); /* not representable in fd_set: poll ourselves */
 		if (!w->finished && c->sessp)
 			snmp_sess_timeout(c->sessp);
 		if (!w->finished && !w->discovering && !w->started)
@@ -1426,6 +1420,5 @@ void snmp_walk_free(struct snmp_walk *w)
 	}
 	walk_result_free(w->res);
 	free(w->chains);
-	free(w->targets);
 	free(w);
 }

@@ -103,18 +103,23 @@ struct walk_result {
 	size_t max_varbinds, max_bytes;
 };
 
+/* A column whose rows hold only empty indexes / empty strings has no arena
+ * (NULL): these then return a valid empty array, never NULL + 0, so callers
+ * may pass the result to memchr/memcpy with a zero length. */
 static inline const uint32_t *walk_row_index(const struct walk_column *c, const struct walk_row *r)
 {
-	return c->sub + r->idx_off;
+	static const uint32_t none[1];
+	return c->sub ? c->sub + r->idx_off : none;
 }
 static inline const unsigned char *walk_row_bytes(const struct walk_column *c,
 						  const struct walk_row *r)
 {
-	return c->data + r->data_off;
+	return c->data ? c->data + r->data_off : (const unsigned char *)"";
 }
 static inline const uint32_t *walk_row_oidval(const struct walk_column *c, const struct walk_row *r)
 {
-	return c->sub + r->data_off;
+	static const uint32_t none[1];
+	return c->sub ? c->sub + r->data_off : none;
 }
 
 /* New empty result; 0 caps mean the defaults above.  NULL on OOM. */
@@ -166,7 +171,7 @@ struct walk_target {
  */
 
 struct snmp_conn_params {
-	const char *peer;          /* net-snmp transport spec: "udp:127.0.0.1:161", "tcp:h:p", "udp6:[::1]:161" */
+	const char *peer;          /* net-snmp transport: "udp:h:161", "tcp:h:p", "udp6:[::1]:161" */
 	const char *label;         /* the configured address, used in messages */
 	enum tw_snmp_version version;
 	const char *community;     /* v1/v2c */
@@ -199,12 +204,12 @@ void snmp_conn_close(struct snmp_conn *c);
 
 struct snmp_walk;
 
-/* Begin fetching targets (copied) on c; the walk must finish by deadline
- * (monotonic seconds).  One walk per conn at a time.  Opens the session if
- * needed (socket creation; a host name is resolved here, which may block on
- * DNS: configure IP addresses for strictly non-blocking behaviour; tcp:
- * connects here).  SNMPv3 engine discovery is done asynchronously as the
- * first step of the walk. */
+/* Begin fetching targets on c (the array is not kept); the walk must
+ * finish by deadline (monotonic seconds).  One walk per conn at a time.
+ * Opens the session if needed (socket creation; a host name is resolved
+ * here, which may block on DNS: configure IP addresses for strictly
+ * non-blocking behaviour; tcp: connects here).  SNMPv3 engine discovery is
+ * done asynchronously as the first step of the walk. */
 tw_err snmp_walk_start(struct snmp_conn *c, const struct walk_target *targets, size_t ntargets,
 		       double deadline, struct snmp_walk **out, char *msg, size_t msglen);
 void snmp_walk_fds(struct snmp_walk *w, struct tw_fdset *fs);

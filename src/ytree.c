@@ -12,6 +12,9 @@
 #define YDOC_MAX_BYTES ((size_t)16 << 20)
 #define YDOC_MAX_DEPTH 64
 
+static tw_err build_node(struct ydoc *d, yaml_document_t *doc, yaml_node_t *yn, struct ynode *n,
+			 int depth, char *msg, size_t msglen);
+
 static tw_err build(struct ydoc *d, yaml_document_t *doc, yaml_node_t *yn, int depth,
 		    struct ynode **out, char *msg, size_t msglen)
 {
@@ -20,14 +23,29 @@ static tw_err build(struct ydoc *d, yaml_document_t *doc, yaml_node_t *yn, int d
 	tw_err e;
 
 	*out = n;
+	if (n->line < 0) /* libyaml lets an alias name the node it is inside of */
+		return tw_seterr(msg, msglen, TW_ERR_PARSE,
+				 "%s:%zu:%zu: an alias inside this node refers to the node itself",
+				 d->file, yn->start_mark.line + 1, yn->start_mark.column + 1);
 	if (n->line) /* already built (alias) */
 		return TW_OK;
 	if (depth > YDOC_MAX_DEPTH)
 		return tw_seterr(msg, msglen, TW_ERR_PARSE, "%s:%zu:%zu: nesting deeper than %d",
 				 d->file, yn->start_mark.line + 1, yn->start_mark.column + 1,
 				 YDOC_MAX_DEPTH);
-	n->line = (int)yn->start_mark.line + 1;
+	n->line = -1; /* being built: the tree must stay a tree (no cycles) */
 	n->col = (int)yn->start_mark.column + 1;
+	e = build_node(d, doc, yn, n, depth, msg, msglen);
+	n->line = (int)yn->start_mark.line + 1;
+	return e;
+}
+
+/* Fill n from yn (children at depth + 1). */
+static tw_err build_node(struct ydoc *d, yaml_document_t *doc, yaml_node_t *yn, struct ynode *n,
+			 int depth, char *msg, size_t msglen)
+{
+	tw_err e;
+
 	switch (yn->type) {
 	case YAML_SCALAR_NODE:
 		n->type = Y_SCALAR;
@@ -36,8 +54,8 @@ static tw_err build(struct ydoc *d, yaml_document_t *doc, yaml_node_t *yn, int d
 		if (!n->str)
 			return TW_ERR_NOMEM;
 		if (strlen(n->str) != yn->data.scalar.length)
-			return tw_seterr(msg, msglen, TW_ERR_PARSE, "%s:%d:%d: NUL byte in value",
-					 d->file, n->line, n->col);
+			return tw_seterr(msg, msglen, TW_ERR_PARSE, "%s:%zu:%zu: NUL byte in value",
+					 d->file, yn->start_mark.line + 1, yn->start_mark.column + 1);
 		return TW_OK;
 	case YAML_SEQUENCE_NODE: {
 		size_t cnt = (size_t)(yn->data.sequence.items.top - yn->data.sequence.items.start);
@@ -78,8 +96,8 @@ static tw_err build(struct ydoc *d, yaml_document_t *doc, yaml_node_t *yn, int d
 	default:
 		break;
 	}
-	return tw_seterr(msg, msglen, TW_ERR_PARSE, "%s:%d:%d: unsupported YAML node", d->file,
-			 n->line, n->col);
+	return tw_seterr(msg, msglen, TW_ERR_PARSE, "%s:%zu:%zu: unsupported YAML node", d->file,
+			 yn->start_mark.line + 1, yn->start_mark.column + 1);
 }
 
 tw_err ydoc_load_string(const char *name, const char *text, size_t len, struct ydoc **out,

@@ -45,7 +45,7 @@ static const struct personality {
 };
 
 static const char *const common_array_keys[] = {
-	"name", "personality", "vendor", "model", "serial", "version", "snmp",
+	"name", "personality", "vendor", "model", "serial", "version", "snmp", "fault",
 };
 
 static const char *const auth_protocols[] = { "MD5", "SHA", "SHA-224", "SHA-256", "SHA-384",
@@ -758,6 +758,7 @@ static tw_err parse_array(struct ctx *c, const struct ynode *n, struct sim_array
 	if ((e = ynode_expect(c->d, n, Y_MAP, "arrays[]", c->msg, c->msglen)))
 		return e;
 	a->node = n;
+	sim_fault_init(&a->fault);
 	snprintf(a->where, sizeof a->where, "%s:%d:%d", c->d->file, n->line, n->col);
 	if ((x = ymap_get(n, "personality"))) {
 		const char *s;
@@ -797,6 +798,9 @@ static tw_err parse_array(struct ctx *c, const struct ynode *n, struct sim_array
 		return e;
 	if ((x = ymap_get(n, "snmp")) && (e = parse_snmp(c, x, &a->snmp)))
 		return e;
+	if ((x = ymap_get(n, "fault")) &&
+	    (e = sim_fault_from_yaml(c->d, x, &a->fault, c->msg, c->msglen)))
+		return e;
 
 	if (strcmp(a->personality, SIM_PERSONALITY_SNMPREC) == 0) {
 		const char *s;
@@ -826,6 +830,10 @@ static tw_err parse_array(struct ctx *c, const struct ynode *n, struct sim_array
 			return yerr(c->msg, c->msglen, c->d, n,
 				    "array '%s': personality %s needs a 'rest' section", a->name,
 				    a->personality);
+		if (ymap_get(n, "fault"))
+			return yerr(c->msg, c->msglen, c->d, ymap_get(n, "fault"),
+				    "array '%s': 'fault' applies to SNMP arrays (REST faults: POST "
+				    "/_sim/fault on the array's server)", a->name);
 	} else if (!a->snmp.enabled) {
 		return yerr(c->msg, c->msglen, c->d, n,
 			    "array '%s': personality thinwatch needs an 'snmp' section", a->name);
@@ -991,6 +999,7 @@ tw_err sim_scenario_add_snmprec(struct sim_scenario *sc, const char *name, const
 	sc->arrays = arrays;
 	a = &arrays[sc->narrays];
 	memset(a, 0, sizeof *a);
+	sim_fault_init(&a->fault);
 	a->personality = SIM_PERSONALITY_SNMPREC;
 	a->snmp.enabled = 1;
 	snprintf(a->where, sizeof a->where, "--snmprec %s", file);

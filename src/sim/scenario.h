@@ -17,6 +17,9 @@
  *       model: thinwatch-sim
  *       serial: TW0001
  *       version: 0.1.0
+ *       fault: drop                 # optional SNMP fault personality, see sim_fault.h
+ *                                   # (or { type: delay, delay_ms: 1500 }); switchable
+ *                                   # at run time through --control
  *       snmp:
  *         listen: 127.0.0.1:16100   # [udp:]HOST:PORT, UDP over IPv4; --listen NAME=ADDR overrides
  *         community: public         # v1/v2c community; default "public" unless users are given
@@ -66,6 +69,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "tw.h"
+#include "sim/sim_fault.h"
 
 struct ydoc;
 struct ynode;
@@ -119,6 +123,7 @@ struct sim_array {
 	struct sim_snmp_conf snmp;
 	struct sim_pool *pools;
 	size_t npools;
+	struct sim_fault fault;      /* `fault:` (sim_fault.h); none by default */
 	const struct ynode *node;    /* the array's YAML mapping, NULL if built from the
 				      * command line: for personality-specific keys */
 	char where[160];             /* "file:line:col" or "--snmprec" for messages */

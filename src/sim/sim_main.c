@@ -5,6 +5,7 @@
 #include "sim/scenario.h"
 #include "sim/sim_snmp.h"
 #include "sim/sim_rest.h"
+#include "sim/sim_control.h"
 #include "log.h"
 #include "tw.h"
 
@@ -55,6 +56,10 @@ static const char usage_text[] =
 "  --tls-cert-out FILE    write the certificate in use to FILE (PEM), e.g. for\n"
 "                         a client's CA file\n"
 "  --pidfile FILE         write the process id to FILE\n"
+"  --control HOST:PORT    serve the control API there (tests; no auth, use\n"
+"                         loopback): POST /fault?array=NAME&type=TYPE[&delay_ms=N]\n"
+"                         [&rows=K] switches an SNMP array's fault, GET /stats\n"
+"                         counts what each SNMP array's port saw (sim_control.h)\n"
 "  --ready-file FILE      once every array listens, write the listening lines to\n"
 "                         FILE (created atomically)\n"
 "  --log.level LEVEL      debug, info (default), warn, error\n"
@@ -69,6 +74,11 @@ static const char usage_text[] =
 "      model: thinwatch-sim         #   Serial, Version)\n"
 "      serial: TW0001\n"
 "      version: 0.1.0\n"
+"      fault: none                  # SNMP fault personality, also switchable at run\n"
+"                                   #   time (--control): none drop auth garbage\n"
+"                                   #   truncate wrong_type c64max, or a mapping:\n"
+"                                   #   { type: delay, delay_ms: 1500 },\n"
+"                                   #   { type: loop|endofmib|vanish, rows: 2 }\n"
 "      snmp:\n"
 "        listen: 127.0.0.1:16100    # [udp:]HOST:PORT (UDP over IPv4), own port\n"
 "        community: public          # default public unless users are given\n"
@@ -134,6 +144,7 @@ struct opts {
 	double speed;
 	const char *pidfile, *ready_file;
 	const char *tls_cert, *tls_key, *tls_cert_out;
+	const char *control;
 	const char **listen, **community, **snmprec;
 	size_t nlisten, ncommunity, nsnmprec;
 };
@@ -212,7 +223,8 @@ static int write_file_atomic(const char *path, const char *text)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_SCENARIO = 256, O_SPEED, O_LISTEN, O_COMMUNITY, O_SNMPREC, O_PIDFILE, O_READY,
-	       O_LOGLEVEL, O_LOGFORMAT, O_HELP, O_VERSION, O_TLSCERT, O_TLSKEY, O_TLSCERTOUT };
+	       O_LOGLEVEL, O_LOGFORMAT, O_HELP, O_VERSION, O_TLSCERT, O_TLSKEY, O_TLSCERTOUT,
+	       O_CONTROL };
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, O_SCENARIO },
 		{ "speed", required_argument, NULL, O_SPEED },
@@ -224,6 +236,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "tls-cert", required_argument, NULL, O_TLSCERT },
 		{ "tls-key", required_argument, NULL, O_TLSKEY },
 		{ "tls-cert-out", required_argument, NULL, O_TLSCERTOUT },
+		{ "control", required_argument, NULL, O_CONTROL },
 		{ "log.level", required_argument, NULL, O_LOGLEVEL },
 		{ "log.format", required_argument, NULL, O_LOGFORMAT },
 		{ "help", no_argument, NULL, O_HELP },
@@ -265,6 +278,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_TLSCERT: o->tls_cert = optarg; break;
 		case O_TLSKEY: o->tls_key = optarg; break;
 		case O_TLSCERTOUT: o->tls_cert_out = optarg; break;
+		case O_CONTROL: o->control = optarg; break;
 		case O_LOGLEVEL:
 			if (tw_log_parse_level(optarg, &level)) {
 				fprintf(stderr, "thinwatch-sim: --log.level: expected debug, info, warn "
@@ -332,20 +346,23 @@ static tw_err build_scenario(const struct opts *o, struct sim_scenario **out, ch
 	return TW_OK;
 }
 
-static int serve(struct sim_snmp *agent, const sigset_t *unblocked)
+static int serve(struct sim_snmp *agent, struct sim_control *ctl, const sigset_t *unblocked)
 {
 	while (!stop_signal) {
 		struct timeval tv = { 1, 0 };
 		struct timespec ts;
-		fd_set rfds;
+		fd_set rfds, wfds;
 		int nfds = 0, n;
 
 		FD_ZERO(&rfds);
+		FD_ZERO(&wfds);
 		if (agent) /* NULL when every array is served over REST (own threads) */
 			sim_snmp_prepare(agent, &nfds, &rfds, &tv);
+		if (ctl)
+			sim_control_prepare(ctl, &nfds, &rfds, &wfds, &tv);
 		ts.tv_sec = tv.tv_sec;
 		ts.tv_nsec = tv.tv_usec * 1000L;
-		n = pselect(nfds, &rfds, NULL, NULL, &ts, unblocked);
+		n = pselect(nfds, &rfds, &wfds, NULL, &ts, unblocked);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -354,6 +371,8 @@ static int serve(struct sim_snmp *agent, const sigset_t *unblocked)
 		}
 		if (agent)
 			sim_snmp_process(agent, &rfds, n);
+		if (ctl)
+			sim_control_process(ctl, &rfds, &wfds);
 	}
 	return 0;
 }
@@ -365,6 +384,7 @@ int main(int argc, char **argv)
 	struct sim_snmp *agent = NULL;
 	struct sim_rest *rest = NULL;
 	struct sim_rest_opts ro = { 0 };
+	struct sim_control *ctl = NULL;
 	int any_snmp = 0;
 	char msg[1024] = "";
 	struct sigaction sa;
@@ -409,6 +429,15 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (o.control) {
+		if (sim_control_start(o.control, agent, &ctl, msg, sizeof msg)) {
+			tw_log(TW_LOG_ERROR, "cannot start", "error", msg, NULL);
+			rc = 1;
+			goto out;
+		}
+		tw_log(TW_LOG_INFO, "control endpoint listening", "address",
+		       sim_control_address(ctl), NULL);
+	}
 
 	mem = open_memstream(&lines, &lines_len);
 	for (size_t i = 0; agent && i < sim_snmp_count(agent); i++) {
@@ -444,7 +473,7 @@ int main(int argc, char **argv)
 		tw_log(TW_LOG_WARN, "cannot write ready file", "file", o.ready_file, "error",
 		       strerror(errno), NULL);
 
-	rc = serve(agent, &orig);
+	rc = serve(agent, ctl, &orig);
 	if (stop_signal) {
 		char sig[16];
 		snprintf(sig, sizeof sig, "%d", (int)stop_signal);
@@ -453,6 +482,7 @@ int main(int argc, char **argv)
 	if (o.pidfile)
 		unlink(o.pidfile);
 out:
+	sim_control_stop(ctl);
 	sim_rest_stop(rest);
 	sim_snmp_stop(agent);
 	sim_scenario_free(sc);

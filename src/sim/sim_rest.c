@@ -279,6 +279,26 @@ void sr_uuid(char *out, size_t outlen, unsigned kind, uint64_t n)
 		 (unsigned long long)(n & 0xffffffffffffULL));
 }
 
+enum sr_fault sr_fault_take(struct sr_req *rq, struct sr_resp *rs)
+{
+	struct sr_server *s = rq->s;
+	enum sr_fault f;
+	if (!s->fault_count)
+		return SR_FAULT_NONE;
+	f = s->fault;
+	s->fault_count--;
+	if (f == SR_FAULT_BADJSON) {
+		sr_text(rs, 200, "{\"records\": [{\"name\": \"trunc");
+		rs->ctype = "application/json";
+		return SR_FAULT_ANSWERED;
+	}
+	if (f == SR_FAULT_HUGE) {
+		rs->huge = 1;
+		return SR_FAULT_ANSWERED;
+	}
+	return f;
+}
+
 /* ---- TLS material --------------------------------------------------------- */
 
 static tw_err read_file(const char *path, char **out, char *msg, size_t msglen)
@@ -619,7 +639,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct conn_state *cs = *con_cls;
 	struct sr_req rq;
 	struct sr_resp rs;
-	enum sr_fault fault = SR_FAULT_NONE;
 	(void)version;
 
 	if (!cs) {
@@ -661,18 +680,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			s->st.connections++;
 		}
 	}
-	if (s->fault_count) {
-		fault = s->fault;
-		s->fault_count--;
-	}
-	if (fault == SR_FAULT_BADJSON) {
-		sr_text(&rs, 200, "{\"records\": [{\"name\": \"trunc");
-		rs.ctype = "application/json";
-		return queue(c, &rs);
-	}
-	if (fault == SR_FAULT_HUGE)
+	s->pers->handle(&rq, &rs);
+	if (rs.huge) {
+		resp_free(&rs);
 		return queue_huge(c);
-	s->pers->handle(&rq, &rs, fault);
+	}
 	return queue(c, &rs);
 }
 

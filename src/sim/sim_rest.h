@@ -26,7 +26,9 @@
  *                       connections that carried at least one non-/_sim call)
  *   POST /_sim/expire   drop every session (the next call gets the vendor's
  *                       expiry answer)
- *   POST /_sim/fault?kind=K&count=N   the next N API calls fail with K:
+ *   POST /_sim/fault?kind=K&count=N   the next N authorized API calls
+ *                       (logins and calls refused for auth do not count)
+ *                       fail with K:
  *                       http500 (vendor error envelope, HTTP 500), badjson
  *                       (HTTP 200, truncated JSON), vendor_error (the vendor's
  *                       own error answer, e.g. HTTP 200 + error.code for

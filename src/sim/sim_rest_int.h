@@ -42,20 +42,26 @@ struct sr_resp {
 	const char *ctype;
 	char *hname[SR_MAX_HEADERS], *hval[SR_MAX_HEADERS];
 	size_t nhdr;
+	int huge;                    /* answer with the "huge" body instead */
 };
 
 /* Fault injection (POST /_sim/fault). */
 enum sr_fault { SR_FAULT_NONE, SR_FAULT_HTTP500, SR_FAULT_BADJSON, SR_FAULT_VENDOR,
-		SR_FAULT_HUGE };
+		SR_FAULT_HUGE, SR_FAULT_ANSWERED };
 
 /* A vendor personality. */
 struct sr_personality {
 	const char *name;
-	/* Answer one API request (not /_sim).  `fault` is the fault to apply to
-	 * this call (SR_FAULT_NONE normally); the core handles badjson/huge
-	 * itself, the vendor renders http500 and vendor_error. */
-	void (*handle)(struct sr_req *rq, struct sr_resp *rs, enum sr_fault fault);
+	/* Answer one API request (not /_sim). */
+	void (*handle)(struct sr_req *rq, struct sr_resp *rs);
 };
+
+/* Called by a personality once a call passed its auth checks (so logins of
+ * other clients do not use up a fault meant for data calls): the pending
+ * fault, consumed.  badjson and huge are answered here (returns
+ * SR_FAULT_ANSWERED: the handler returns at once); http500 and
+ * vendor_error are for the personality to render. */
+enum sr_fault sr_fault_take(struct sr_req *rq, struct sr_resp *rs);
 
 const struct sr_personality *sr_personality_find(const char *name);
 

@@ -15,6 +15,11 @@
  * with a binary search per varbind.  The agent's own SNMP-FRAMEWORK, USM and
  * VACM objects (.1.3.6.1.6.3) take precedence over recorded ones there.
  *
+ * Faults (sim_fault.h) are set per array: drop, delay, garbage and truncate
+ * act on the array's UDP transport (this file opens the transports and
+ * wraps their send/receive functions), auth and endofmib through ACM
+ * callbacks, loop, vanish, wrong_type and c64max in the request handler.
+ *
  * net-snmp keeps process-wide state: start at most one sim_snmp per process.
  * Nothing is read from /etc/snmp or written under /var/lib/snmp: the
  * configuration is fed in memory and the persistent directory is a private
@@ -25,7 +30,9 @@
 #include <stddef.h>
 #include <sys/select.h>
 #include <sys/time.h>
+#include <stdint.h>
 #include "tw.h"
+#include "sim/sim_fault.h"
 
 struct sim_scenario;
 struct sim_snmp;
@@ -43,6 +50,27 @@ size_t sim_snmp_count(const struct sim_snmp *s);
 const char *sim_snmp_name(const struct sim_snmp *s, size_t i);
 const char *sim_snmp_address(const struct sim_snmp *s, size_t i); /* "udp:HOST:PORT" */
 size_t sim_snmp_entries(const struct sim_snmp *s, size_t i);      /* OIDs served */
+
+/* Faults (sim_fault.h): each array starts with its scenario `fault:` and
+ * can be switched at run time (the control endpoint, sim_control.h).
+ * Index i as for sim_snmp_name(); SIM_SNMP_NONE when no array has the name. */
+#define SIM_SNMP_NONE ((size_t)-1)
+size_t sim_snmp_find(const struct sim_snmp *s, const char *name);
+/* Checks f (sim_fault_check) and applies it from the next request on. */
+tw_err sim_snmp_set_fault(struct sim_snmp *s, size_t i, const struct sim_fault *f, char *msg,
+			  size_t msglen);
+const struct sim_fault *sim_snmp_get_fault(const struct sim_snmp *s, size_t i);
+
+/* What an array's UDP port saw since start (datagrams, not varbinds). */
+struct sim_snmp_stats {
+	uint64_t requests;   /* datagrams received */
+	uint64_t responses;  /* answers put on the wire (garbled ones included) */
+	uint64_t dropped;    /* answers not sent: drop fault, full delay queue */
+	uint64_t delayed;    /* answers held back by a delay fault */
+	uint64_t garbled;    /* answers replaced by garbage or truncated */
+	uint64_t refused;    /* requests refused by the auth fault */
+};
+void sim_snmp_get_stats(const struct sim_snmp *s, size_t i, struct sim_snmp_stats *out);
 
 /* Event loop: add the agent's sockets to rfds (raising *nfds, select's first
  * argument) and lower *tv to its next timer; after select() returned `ready`

@@ -13,7 +13,7 @@ TW_CLEANUP=()
 declare -A TW_PIDS=()
 
 tw_cleanup() {
-	local name pid
+	local name pid f found=0
 	for name in "${!TW_PIDS[@]}"; do
 		pid=${TW_PIDS[$name]}
 		kill "$pid" 2>/dev/null
@@ -22,7 +22,20 @@ tw_cleanup() {
 		wait "${TW_PIDS[$name]}" 2>/dev/null
 	done
 	for c in "${TW_CLEANUP[@]}"; do eval "$c"; done
+	# Sanitizer builds: a background server's ASan/LSan/UBSan report (often
+	# printed while it exits on SIGTERM, after the test has passed) is in
+	# its log; any report fails the test.
+	for f in "$TW_BG_DIR"/*.log; do
+		[ -f "$f" ] || continue
+		if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
+			echo "FAIL: sanitizer report in the log of ${f##*/}:" >&2
+			grep -E -A60 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f" |
+				head -n 120 >&2
+			found=1
+		fi
+	done
 	rm -rf "$TW_BG_DIR"
+	[ "$found" = 0 ] || exit 1
 }
 trap tw_cleanup EXIT
 

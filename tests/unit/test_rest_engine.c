@@ -90,7 +90,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	}
 	if (strcmp(url, "/data") == 0) {
 		const char *page = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "page");
-		int p = page ? atoi(page) : 0;
+		int p = page ? (int)strtol(page, NULL, 10) : 0;
 		char *body;
 		size_t n;
 		enum MHD_Result ret;

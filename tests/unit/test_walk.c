@@ -5,7 +5,9 @@
  * (v2c), GETNEXT walks (v1, end by noSuchName), noSuchObject scalars,
  * tooBig -> max-repetitions halved, a looping agent (non-increasing OID),
  * an error-status, no answer (timeout) and the poll deadline, the varbind
- * cap, index ranges, session reuse across walks. */
+ * cap, index ranges, session reuse across walks; and the snmp driver
+ * itself (address parsing, a whole poll through a profile, `profile: auto`
+ * when nothing matches). */
 #include "config.h"
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,11 +19,15 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 
+#include "driver.h"
+#include "log.h"
+#include "model.h"
 #include "snmp_walk.h"
 
 /* The fake agent serves base.1.0 (a string) and a table base.2.{2,3}.i,
@@ -488,9 +494,173 @@ static void test_cap_and_range(void **state)
 	fake_stop(&f);
 }
 
+
+/* ---- the driver ---- */
+
+static void target_init(struct tw_target *t, const char *address, const char *profile)
+{
+	memset(t, 0, sizeof *t);
+	t->name = (char *)"t1";
+	t->driver = (char *)"snmp";
+	t->address = (char *)address;
+	t->profile = (char *)profile;
+	t->snmp.version = TW_SNMP_V2C;
+	t->snmp.community.value = (char *)"public";
+	t->snmp.max_repetitions = 7;
+	t->timeout = 2;
+	t->retries = 1;
+	t->interval = 60;
+}
+
+static void test_driver_addresses(void **state)
+{
+	const struct tw_driver *d = tw_driver_find("snmp");
+	const char *good[] = { "127.0.0.1", "127.0.0.1:1161", "udp:127.0.0.1:1161", "tcp:localhost:1",
+			       "udp6:[::1]:161", "[::1]", "udp6:::1", "tcp6:[fe80::1]:16100" };
+	const char *bad[] = { "127.0.0.1:0", "127.0.0.1:65536", "udp:", "[::1", "[::1]x",
+			      "host:port", ":161", "" };
+	struct tw_driver_env env = { NULL, NULL };
+	struct tw_target t;
+	char msg[512];
+	void *st;
+
+	(void)state;
+	assert_non_null(d);
+	st = calloc(1, d->state_size);
+	assert_non_null(st);
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		/* A path profile, so that no search directory is needed. */
+		char prof[1024];
+		const char *top = getenv("top_srcdir");
+		snprintf(prof, sizeof prof, "%s/mibs/profiles/thinwatch.yml",
+			 top && *top ? top : TW_SRCDIR);
+		target_init(&t, good[i], prof);
+		if (d->open(st, &t, &env, msg, sizeof msg) != TW_OK)
+			fail_msg("%s: %s", good[i], msg);
+		d->close(st);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		target_init(&t, bad[i], "thinwatch");
+		assert_int_not_equal(d->open(st, &t, &env, msg, sizeof msg), TW_OK);
+		if (*bad[i])
+			assert_non_null(strstr(msg, bad[i]));
+		d->close(st);
+	}
+	/* A bare name that is nowhere. */
+	target_init(&t, "127.0.0.1", "nosuch");
+	assert_int_equal(d->open(st, &t, &env, msg, sizeof msg), TW_ERR_NOT_FOUND);
+	d->close(st);
+	free(st);
+}
+
+/* One poll through the driver's event-loop interface. */
+static tw_err drive(struct fake *f, const struct tw_driver *d, void *st, struct snap_builder *b,
+		    char *msg, size_t msglen)
+{
+	tw_err e = d->start(st, b, tw_now_mono() + 5, msg, msglen);
+	if (e)
+		return e;
+	for (;;) {
+		struct tw_fdset fs;
+		struct timeval tv = { 0, 100000 };
+		int rc;
+		FD_ZERO(&fs.rd);
+		FD_ZERO(&fs.wr);
+		fs.maxfd = -1;
+		fs.wake_at = 0;
+		d->fds(st, &fs);
+		tw_fdset_want(&fs, f->fd, 0);
+		rc = select(fs.maxfd + 1, &fs.rd, NULL, NULL, &tv);
+		assert_true(rc >= 0);
+		if (rc > 0 && FD_ISSET(f->fd, &fs.rd)) {
+			fd_set one;
+			FD_ZERO(&one);
+			FD_SET(f->fd, &one);
+			snmp_sess_read(f->sess, &one);
+		}
+		if (rc == 0) {
+			FD_ZERO(&fs.rd);
+			fs.maxfd = -1;
+		}
+		if (d->step(st, &fs, tw_now_mono(), &e, msg, msglen) == TW_STEP_DONE)
+			return e;
+	}
+}
+
+static void test_driver_poll(void **state)
+{
+	const struct tw_driver *d = tw_driver_find("snmp");
+	char dir[] = "/tmp/tw-walk-test-XXXXXX", path[1100], addr[64], msg[512];
+	struct tw_driver_env env = { NULL, NULL };
+	struct tw_target t;
+	struct fake f;
+	FILE *fp;
+	void *st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/fake.yml", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("match: { sys_object_id: 1.3.6.1.4.1.99998 }\n"
+	      "info: { vendor: { oid: 1.3.6.1.4.1.99998.1.1.0 }, model: Fake }\n"
+	      "volumes:\n"
+	      "  entry: 1.3.6.1.4.1.99998.1.2\n"
+	      "  columns: { name: 2, provisioned: { oid: 3, unit: KiB } }\n",
+	      fp);
+	fclose(fp);
+	env.profiles_dir = dir;
+
+	fake_start(&f, F_NORMAL, 60);
+	snprintf(addr, sizeof addr, "127.0.0.1:%d", f.port);
+	st = calloc(1, d->state_size);
+	assert_non_null(st);
+	target_init(&t, addr, "fake");
+	assert_int_equal(d->open(st, &t, &env, msg, sizeof msg), TW_OK);
+	for (int round = 0; round < 2; round++) {
+		struct snap_builder *b = snap_builder_new("t1");
+		struct tw_volume *v;
+		assert_int_equal(drive(&f, d, st, b, msg, sizeof msg), TW_OK);
+		assert_int_equal(snap_builder_nvolumes(b), 60);
+		v = snap_builder_find_volume(b, "r42");
+		assert_non_null(v);
+		assert_int_equal(v->provisioned, 42000ULL * 1024);
+		assert_int_equal(v->pool, TW_NO_POOL);
+		assert_string_equal(snap_builder_info(b)->vendor, "fake agent");
+		assert_string_equal(snap_builder_info(b)->model, "Fake");
+		assert_string_equal(snap_builder_info(b)->profile, "fake");
+		snap_builder_free(b);
+	}
+	d->close(st);
+
+	/* profile: auto -- the fake agent has no sysObjectID.0, nothing
+	 * matches and there is no host-resources profile. */
+	target_init(&t, addr, "auto");
+	assert_int_equal(d->open(st, &t, &env, msg, sizeof msg), TW_OK);
+	{
+		struct snap_builder *b = snap_builder_new("t1");
+		assert_int_equal(drive(&f, d, st, b, msg, sizeof msg), TW_ERR_NOT_FOUND);
+		assert_non_null(strstr(msg, "no profile matches"));
+		snap_builder_free(b);
+	}
+	/* Abort in flight, then close. */
+	{
+		struct snap_builder *b = snap_builder_new("t1");
+		assert_int_equal(d->start(st, b, tw_now_mono() + 5, msg, sizeof msg), TW_OK);
+		d->abort(st);
+		snap_builder_free(b);
+	}
+	d->close(st);
+	free(st);
+	fake_stop(&f);
+	unlink(path);
+	rmdir(dir);
+}
+
 static int setup(void **state)
 {
 	(void)state;
+	tw_log_setup(TW_LOG_WARN, TW_LOG_LOGFMT);
 	tw_snmp_global_init();
 	return 0;
 }
@@ -503,6 +673,8 @@ int main(void)
 		cmocka_unit_test(test_toobig_halves),
 		cmocka_unit_test(test_loop_and_errors),
 		cmocka_unit_test(test_cap_and_range),
+		cmocka_unit_test(test_driver_addresses),
+		cmocka_unit_test(test_driver_poll),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

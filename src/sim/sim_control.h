@@ -1,0 +1,41 @@
+/* sim_control.h: the simulator's control endpoint (--control HOST:PORT), a
+ * tiny HTTP API for tests that switches SNMP fault personalities at run
+ * time and reports what each array's port saw.  Meant for loopback: there is
+ * no authentication.
+ *
+ *   POST /fault?array=NAME&type=TYPE[&delay_ms=N][&rows=K]
+ *        set array NAME's fault (sim_fault.h; type=none clears it);
+ *        200 "NAME: fault TYPE ...", 400 bad parameters, 404 no such array
+ *   GET  /stats
+ *        {"arrays":{"NAME":{"fault":"drop","delay_ms":0,"rows":1,
+ *          "requests":N,"responses":N,"dropped":N,"delayed":N,
+ *          "garbled":N,"refused":N}, ...}}   (sim_snmp_stats, since start)
+ *
+ * It runs on the simulator's own event loop (libmicrohttpd in external
+ * select mode): no thread, so the agent's state needs no lock. */
+#ifndef TW_SIM_CONTROL_H
+#define TW_SIM_CONTROL_H
+
+#include <sys/select.h>
+#include <sys/time.h>
+#include "tw.h"
+
+struct sim_snmp;
+struct sim_control;
+
+/* Listen on HOST:PORT (IPv4; PORT 0 picks one).  agent may be NULL when no
+ * array is served over SNMP (then every array name is unknown). */
+tw_err sim_control_start(const char *listen, struct sim_snmp *agent, struct sim_control **out,
+			 char *msg, size_t msglen);
+void sim_control_stop(struct sim_control *c); /* NULL-safe */
+/* "127.0.0.1:PORT" actually bound. */
+const char *sim_control_address(const struct sim_control *c);
+
+/* Event loop, as sim_snmp_prepare/_process: add the server's sockets to
+ * rfds/wfds (raising *nfds, select's first argument), lower *tv to its next
+ * timer; after select(), let it work. */
+void sim_control_prepare(struct sim_control *c, int *nfds, fd_set *rfds, fd_set *wfds,
+			 struct timeval *tv);
+void sim_control_process(struct sim_control *c, fd_set *rfds, fd_set *wfds);
+
+#endif

@@ -1,0 +1,592 @@
+#!/usr/bin/env python3
+"""alerting.py: helpers of tests/integration/alerting.test (python3, stdlib only).
+
+Subcommands:
+  webhook PORT FILE        Alertmanager webhook receiver on 127.0.0.1:PORT: appends
+                           one JSON line {"received": unix time, "body": payload}
+                           to FILE per POST; GET answers 200 (readiness).
+  alerts FILE ZERO LASTPOS Checks the received notifications (see check_alerts).
+  panels PROM DASHDIR [--var NAME=VALUE]... [--allow-empty FILE:TITLE:REASON]...
+                           Runs every panel query (and every label_values()
+                           template query) of DASHDIR/*.json against the
+                           Prometheus at PROM with the template variables
+                           substituted; fails on a query error, an unknown
+                           variable or an empty result not in the allow list.
+  dom FILE                 Checks chromium's --dump-dom of thinwatch's status page.
+  fleet PROM DASHBOARD START END OUT.html
+                           Renders the dashboard's panels (time series as SVG
+                           charts, stats and tables as text) from PROM's data
+                           between START and END (unix seconds) into one HTML
+                           page, laid out by the panels' gridPos.
+"""
+
+import glob
+import html
+import html.parser
+import json
+import math
+import os
+import re
+import sys
+import time
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+# Loopback only: never through a proxy from the environment.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def die(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+# ---------------------------------------------------------------------------
+# webhook receiver
+# ---------------------------------------------------------------------------
+
+def cmd_webhook(port, path):
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_POST(self):
+            n = int(self.headers.get("Content-Length", "0"))
+            raw = self.rfile.read(n)
+            now = time.time()
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = {"unparsable": raw.decode("utf-8", "replace")}
+            line = json.dumps({"received": now, "body": body}, sort_keys=True)
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(line + "\n")
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, fmt, *args):
+            pass
+
+    HTTPServer(("127.0.0.1", int(port)), Handler).serve_forever()
+
+
+# ---------------------------------------------------------------------------
+# received alerts
+# ---------------------------------------------------------------------------
+
+def load_notifications(path):
+    """[(received, alert dict)] for every alert of every notification."""
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            rec = json.loads(line)
+            for a in rec["body"].get("alerts", []):
+                out.append((rec["received"], a))
+    return out
+
+
+def first_firing(notes, pred):
+    got = [(t, a) for t, a in notes if a.get("status") == "firing" and pred(a["labels"])]
+    return min(got, key=lambda x: x[0]) if got else (None, None)
+
+
+def rfc3339(s):
+    """Unix time of Alertmanager's startsAt (RFC 3339, up to ns precision)."""
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", s)
+    if not m:
+        die("cannot parse startsAt " + s)
+    import datetime
+    base = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S")
+    if m.group(3) == "Z":
+        off = 0
+    else:
+        sign = 1 if m.group(3)[0] == "+" else -1
+        off = sign * (int(m.group(3)[1:3]) * 3600 + int(m.group(3)[4:6]) * 60)
+    t = base.replace(tzinfo=datetime.timezone.utc).timestamp() - off
+    return t + (float(m.group(2)) if m.group(2) else 0.0)
+
+
+def cmd_alerts(path, zero, lastpos):
+    """Every assertion on the webhook's notifications.
+
+    zero:    first time the test saw thinwatch report pool0 free == 0.
+    lastpos: last time it saw free > 0 (free reached 0 after this instant).
+    """
+    zero, lastpos = float(zero), float(lastpos)
+    notes = load_notifications(path)
+    if not notes:
+        die("the webhook received no notification at all")
+    pool0 = lambda l: l.get("array") == "cas-storage" and l.get("pool") == "pool0"
+
+    bad = sorted({(a["labels"].get("alertname"), a.get("status"))
+                  for _, a in notes if a["labels"].get("array") == "healthy-array"})
+    if bad:
+        die("alerts were delivered for healthy-array: %s" % bad)
+    print("ok: no notification names array=healthy-array (%d alerts delivered in all)" % len(notes))
+
+    t, a = first_firing(notes, lambda l: l.get("alertname") == "ThinwatchPoolOvercommitted" and pool0(l))
+    if a is None:
+        die("ThinwatchPoolOvercommitted for cas-storage/pool0 never reached the webhook")
+    for k in ("severity",):
+        if not a["labels"].get(k):
+            die("ThinwatchPoolOvercommitted has no %s label" % k)
+    for k in ("summary", "description", "runbook_url"):
+        if not a.get("annotations", {}).get(k):
+            die("ThinwatchPoolOvercommitted has no %s annotation" % k)
+    if "cas-storage" not in a["annotations"]["summary"] or "pool0" not in a["annotations"]["summary"]:
+        die("ThinwatchPoolOvercommitted summary does not name array and pool: %r"
+            % a["annotations"]["summary"])
+    print("ok: ThinwatchPoolOvercommitted{array=cas-storage,pool=pool0} delivered %.1f s before "
+          "free hit 0: %s" % (zero - t, a["annotations"]["summary"]))
+
+    names = ("ThinwatchPoolPredictedFull24h", "ThinwatchPoolPredictedFull7d")
+    t, a = first_firing(notes, lambda l: l.get("alertname") in names and pool0(l))
+    if a is None:
+        die("neither %s nor %s for cas-storage/pool0 reached the webhook" % names)
+    starts = rfc3339(a["startsAt"])
+    if not t < lastpos:
+        die("%s reached the webhook at %.2f, not before pool0's free space hit 0 (still > 0 at "
+            "%.2f, 0 at %.2f)" % (a["labels"]["alertname"], t, lastpos, zero))
+    if not starts < lastpos:
+        die("%s startsAt %s is not before free hit 0" % (a["labels"]["alertname"], a["startsAt"]))
+    print("ok: %s{array=cas-storage,pool=pool0} delivered %.1f s before free hit 0 "
+          "(startsAt %s; free still > 0 %.1f s after delivery): %s"
+          % (a["labels"]["alertname"], zero - t, a["startsAt"], lastpos - t,
+             a["annotations"].get("summary", "")))
+
+    t, a = first_firing(notes, lambda l: l.get("alertname") == "ThinwatchVolumeAtRisk"
+                        and pool0(l) and l.get("volume") == "jiujiang")
+    if a is None:
+        die("ThinwatchVolumeAtRisk naming volume jiujiang never reached the webhook")
+    if a["labels"].get("wwn") != "600a0b80001234560000abcd00000001":
+        die("ThinwatchVolumeAtRisk for jiujiang lacks its wwn label: %s" % a["labels"])
+    if "jiujiang" not in a["annotations"].get("summary", ""):
+        die("ThinwatchVolumeAtRisk summary does not name jiujiang")
+    if "600a0b80001234560000abcd00000001" not in a["annotations"].get("description", ""):
+        die("ThinwatchVolumeAtRisk description does not name jiujiang's WWN")
+    print("ok: ThinwatchVolumeAtRisk{volume=jiujiang,wwn=%s}: %s"
+          % (a["labels"]["wwn"], a["annotations"]["summary"]))
+
+    fired = sorted({a["labels"]["alertname"] for _, a in notes if a.get("status") == "firing"})
+    print("info: alerts delivered as firing: " + ", ".join(fired))
+
+
+# ---------------------------------------------------------------------------
+# dashboard panel queries
+# ---------------------------------------------------------------------------
+
+VAR_RE = re.compile(r"\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)")
+
+
+def substitute(expr, values):
+    unknown = set()
+
+    def rep(m):
+        name = m.group(1) or m.group(2) or m.group(3)
+        if name in values:
+            return values[name]
+        unknown.add(name)
+        return m.group(0)
+
+    return VAR_RE.sub(rep, expr), unknown
+
+
+def walk_panels(panels):
+    for p in panels or []:
+        yield p
+        yield from walk_panels(p.get("panels"))
+
+
+def prom_get(prom, path, params):
+    url = prom.rstrip("/") + path + "?" + urllib.parse.urlencode(params, doseq=True)
+    try:
+        with OPENER.open(url, timeout=30) as r:
+            return json.load(r)
+    except urllib.error.HTTPError as e:
+        try:
+            return json.load(e)
+        except ValueError:
+            return {"status": "error", "error": "HTTP %d" % e.code}
+
+
+def default_vars(extra):
+    v = {
+        "__rate_interval": "1m", "__interval": "15s", "__interval_ms": "15000",
+        "__range": "5m", "__range_s": "300", "__range_ms": "300000",
+    }
+    v.update(extra)
+    return v
+
+
+def cmd_panels(prom, dashdir, args):
+    extra, allow = {}, {}
+    it = iter(args)
+    for a in it:
+        if a == "--var":
+            k, _, val = next(it).partition("=")
+            extra[k] = val
+        elif a == "--allow-empty":
+            f, t, reason = next(it).split(":", 2)
+            allow[(f, t)] = reason
+        else:
+            die("panels: unknown argument " + a)
+    values = default_vars(extra)
+    files = sorted(glob.glob(os.path.join(dashdir, "*.json")))
+    if not files:
+        die("no dashboards in " + dashdir)
+    failures, nq, used_allow = [], 0, set()
+    for path in files:
+        base = os.path.basename(path)
+        with open(path, encoding="utf-8") as f:
+            d = json.load(f)
+        for p in walk_panels(d.get("panels")):
+            title = p.get("title", "")
+            for tg in p.get("targets") or []:
+                expr = tg.get("expr")
+                if not expr:
+                    continue
+                nq += 1
+                q, unknown = substitute(expr, values)
+                where = "%s: panel %r %s" % (base, title, tg.get("refId", ""))
+                if unknown:
+                    failures.append("%s: unknown template variable(s) %s" % (where, sorted(unknown)))
+                    continue
+                r = prom_get(prom, "/api/v1/query", {"query": q})
+                if r.get("status") != "success":
+                    failures.append("%s: query error %s: %s" % (where, r.get("error"), q))
+                    continue
+                data = r["data"]
+                empty = data["resultType"] in ("vector", "matrix") and not data["result"]
+                if not empty:
+                    n = len(data["result"]) if data["resultType"] in ("vector", "matrix") else 1
+                    print("ok: %s -> %d series" % (where, n))
+                elif (base, title) in allow:
+                    used_allow.add((base, title))
+                    print("allowed empty: %s (%s)" % (where, allow[(base, title)]))
+                else:
+                    failures.append("%s: no data for %s" % (where, q))
+        # Template variables: label_values(metric, label) must list values too.
+        for tv in (d.get("templating") or {}).get("list", []):
+            if tv.get("type") != "query":
+                continue
+            q = tv.get("query")
+            if isinstance(q, dict):
+                q = q.get("query")
+            m = re.match(r"\s*label_values\((.*),\s*(\w+)\s*\)\s*$", q or "")
+            if not m:
+                continue
+            nq += 1
+            sel, _ = substitute(m.group(1), values)
+            r = prom_get(prom, "/api/v1/label/%s/values" % m.group(2), {"match[]": sel})
+            if r.get("status") != "success" or not r["data"]:
+                failures.append("%s: template variable %s (%s) has no values: %s"
+                                % (base, tv.get("name"), q, r.get("error", r.get("data"))))
+            else:
+                print("ok: %s: variable %s -> %s" % (base, tv.get("name"), r["data"]))
+    for k in sorted(set(allow) - used_allow):
+        failures.append("allow-empty entry %s:%s matched no empty panel (remove it)" % k)
+    for f in failures:
+        print("FAIL: " + f, file=sys.stderr)
+    if nq == 0:
+        die("no panel queries found in " + dashdir)
+    if failures:
+        sys.exit(1)
+    print("ok: %d dashboard queries in %d files return data" % (nq, len(files)))
+
+
+# ---------------------------------------------------------------------------
+# status page DOM
+# ---------------------------------------------------------------------------
+
+class RowParser(html.parser.HTMLParser):
+    """Collects tr.pool rows (attributes and text) and tr.target rows."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.targets, self.cur, self.depth = [], [], None, 0
+        self.flag_depth = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        cls = (a.get("class") or "").split()
+        if tag == "tr" and ("pool" in cls or "target" in cls):
+            self.cur = {"attrs": a, "text": "", "flags": [], "kind": "pool" if "pool" in cls else "target"}
+        elif self.cur is not None and tag == "span" and "flag" in cls:
+            self.flag_depth = ""
+
+    def handle_endtag(self, tag):
+        if tag == "span" and self.flag_depth is not None and self.cur is not None:
+            self.cur["flags"].append(self.flag_depth.strip())
+            self.flag_depth = None
+        if tag == "tr" and self.cur is not None:
+            (self.rows if self.cur["kind"] == "pool" else self.targets).append(self.cur)
+            self.cur = None
+
+    def handle_data(self, data):
+        if self.cur is not None:
+            self.cur["text"] += data
+            if self.flag_depth is not None:
+                self.flag_depth += data
+
+
+def cmd_dom(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    if "id=\"pools\"" not in text:
+        die("rendered DOM has no table#pools")
+    p = RowParser()
+    p.feed(text)
+    rows = p.rows
+    if not rows:
+        die("rendered DOM has no tr.pool rows")
+    first = rows[0]["attrs"]
+    if (first.get("data-array"), first.get("data-pool")) != ("cas-storage", "pool0"):
+        die("first pool row is %s/%s, not cas-storage/pool0"
+            % (first.get("data-array"), first.get("data-pool")))
+    if first.get("data-overcommitted") != "1":
+        die("pool0 row has data-overcommitted=%r" % first.get("data-overcommitted"))
+    if "OVERCOMMITTED" not in rows[0]["flags"]:
+        die("pool0 row has no OVERCOMMITTED flag (flags: %s)" % rows[0]["flags"])
+    healthy = [i for i, r in enumerate(rows) if r["attrs"].get("data-array") == "healthy-array"]
+    if not healthy or healthy[0] == 0:
+        die("healthy-array's pool is missing or not after pool0")
+    h = rows[healthy[0]]
+    if h["attrs"].get("data-overcommitted") != "0" or h["flags"]:
+        die("healthy-array's pool is flagged: %s %s" % (h["attrs"], h["flags"]))
+    ups = {t["attrs"].get("data-array"): t["attrs"].get("data-up") for t in p.targets}
+    if ups.get("cas-storage") != "1" or ups.get("healthy-array") != "1":
+        die("table#targets does not show both targets up: %s" % ups)
+    print("ok: status page DOM: %s" % " > ".join(
+        "%s/%s%s" % (r["attrs"].get("data-array"), r["attrs"].get("data-pool"),
+                     "[" + ",".join(r["flags"]) + "]" if r["flags"] else "") for r in rows))
+
+
+# ---------------------------------------------------------------------------
+# fleet dashboard rendering (stand-in for a Grafana screenshot)
+# ---------------------------------------------------------------------------
+
+PALETTE = ["#d33", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+
+def fmt_value(v, unit):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if unit in ("bytes", "decbytes", "bytes(IEC)"):
+        step, units = 1024.0, ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+        if unit == "decbytes":
+            step, units = 1000.0, ["B", "kB", "MB", "GB", "TB", "PB"]
+        neg, x, i = v < 0, abs(v), 0
+        while x >= step and i < len(units) - 1:
+            x /= step
+            i += 1
+        return ("-" if neg else "") + ("%.0f %s" % (x, units[i]) if i == 0 else "%.2f %s" % (x, units[i]))
+    if unit == "Bps":
+        return fmt_value(v, "bytes") + "/s"
+    if unit == "percentunit":
+        return "%.1f %%" % (v * 100)
+    if unit == "percent":
+        return "%.1f %%" % v
+    if unit in ("s", "dtdurations"):
+        a = abs(v)
+        if a < 120:
+            return "%.0f s" % v
+        if a < 7200:
+            return "%.0f min" % (v / 60)
+        if a < 3 * 86400:
+            return "%.1f h" % (v / 3600)
+        return "%.1f d" % (v / 86400)
+    if unit == "dateTimeFromNow":
+        return "%.0f s ago" % (time.time() - v)
+    if abs(v) >= 1000 or v == int(v):
+        return "%.0f" % v
+    return "%.2f" % v
+
+
+GRAFANA_COLORS = {"green": "#73bf69", "red": "#f2495c", "orange": "#ff9830", "yellow": "#fade2a",
+                  "blue": "#5794f2", "purple": "#b877d9", "text": "#ccccdc", "transparent": "#ccccdc",
+                  "dark-red": "#c4162a", "dark-orange": "#fa6400", "dark-yellow": "#e0b400",
+                  "dark-green": "#37872d", "semi-dark-red": "#e02f44", "semi-dark-orange": "#ff780a",
+                  "semi-dark-yellow": "#f2cc0c", "semi-dark-green": "#56a64b"}
+
+
+def threshold_color(panel, v):
+    """Colour of value v by the panel's threshold steps, as Grafana picks it."""
+    steps = ((((panel.get("fieldConfig") or {}).get("defaults") or {}).get("thresholds") or {})
+             .get("steps") or [])
+    color = "#5794f2"
+    for st in steps:
+        if st.get("value") is None or v >= st["value"]:
+            c = st.get("color", "")
+            color = GRAFANA_COLORS.get(c, c if c.startswith("#") else color)
+    return color
+
+
+def legend(fmt, labels, expr):
+    if fmt and fmt != "__auto":
+        return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: labels.get(m.group(1), ""), fmt)
+    items = ["%s=%s" % (k, v) for k, v in sorted(labels.items()) if k != "__name__"]
+    return ", ".join(items) or expr
+
+
+def svg_chart(series, unit, w, h, t0, t1):
+    """series: [(name, [(t, v)])] -> SVG line chart string."""
+    pad_l, pad_r, pad_t, pad_b = 78, 8, 8, 20
+    vals = [v for _, pts in series for _, v in pts if not math.isnan(v) and not math.isinf(v)]
+    if not vals:
+        return "<div class=nodata>No data</div>"
+    lo, hi = min(vals + [0.0]), max(vals)
+    if hi == lo:
+        hi = lo + 1
+    pw, ph = w - pad_l - pad_r, h - pad_t - pad_b
+    X = lambda t: pad_l + (t - t0) / max(t1 - t0, 1) * pw
+    Y = lambda v: pad_t + (1 - (v - lo) / (hi - lo)) * ph
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d">' % (w, h)]
+    for i in range(5):
+        v = lo + (hi - lo) * i / 4
+        y = Y(v)
+        out.append('<line x1="%d" x2="%d" y1="%.0f" y2="%.0f" stroke="#2c3038"/>' % (pad_l, w - pad_r, y, y))
+        out.append('<text x="%d" y="%.1f" text-anchor="end" class="ax">%s</text>'
+                   % (pad_l - 4, y + 4, html.escape(fmt_value(v, unit))))
+    for i in range(4):
+        t = t0 + (t1 - t0) * i / 3
+        out.append('<text x="%.1f" y="%d" text-anchor="%s" class="ax">%s</text>'
+                   % (X(t), h - 4, ("start", "middle", "middle", "end")[i],
+                      time.strftime("%H:%M:%S", time.localtime(t))))
+    for k, (_, pts) in enumerate(series):
+        pts = [(t, v) for t, v in pts if not math.isnan(v) and not math.isinf(v)]
+        if not pts:
+            continue
+        d = " ".join("%.1f,%.1f" % (X(t), Y(v)) for t, v in pts)
+        out.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>'
+                   % (PALETTE[k % len(PALETTE)], d))
+    out.append("</svg>")
+    return "".join(out)
+
+
+def cmd_fleet(prom, dash_path, start, end, out_path):
+    start, end = float(start), float(end)
+    with open(dash_path, encoding="utf-8") as f:
+        d = json.load(f)
+    rng = max(int(end - start), 60)
+    values = default_vars({"array": ".*", "pool": ".*", "volume": ".*",
+                           "__range": "%ds" % rng, "__range_s": str(rng), "__range_ms": str(rng * 1000)})
+    step = max(1, int((end - start) / 200))
+    cell_w, cell_h, page_w = 1248 / 24.0, 32, 1248
+    blocks, max_y = [], 0
+    for p in walk_panels(d.get("panels")):
+        gp = p.get("gridPos") or {}
+        x, y, w, h = gp.get("x", 0), gp.get("y", 0), gp.get("w", 12), gp.get("h", 8)
+        left, top, width, height = x * cell_w, y * cell_h, w * cell_w - 8, h * cell_h - 8
+        max_y = max(max_y, top + height)
+        ptype, title = p.get("type", ""), p.get("title", "")
+        unit = ((p.get("fieldConfig") or {}).get("defaults") or {}).get("unit", "")
+        if ptype == "row":
+            blocks.append('<div class="row" style="left:%dpx;top:%dpx;width:%dpx">%s</div>'
+                          % (left, top, page_w - 8, html.escape(title)))
+            continue
+        body = ""
+        targets = [t for t in p.get("targets") or [] if t.get("expr")]
+        if ptype == "text":
+            body = '<div class="text">%s</div>' % html.escape(
+                ((p.get("options") or {}).get("content") or "")[:400])
+        elif ptype in ("timeseries", "graph"):
+            series = []
+            for tg in targets:
+                q, _ = substitute(tg["expr"], values)
+                r = prom_get(prom, "/api/v1/query_range",
+                             {"query": q, "start": start, "end": end, "step": step})
+                for s in (r.get("data") or {}).get("result", []) if r.get("status") == "success" else []:
+                    pts = [(float(t), float(v)) for t, v in s["values"]]
+                    series.append((legend(tg.get("legendFormat"), s["metric"], q), pts))
+            series = series[:8]
+            body = svg_chart(series, unit, int(width) - 16, int(height) - 34 - 18 * min(len(series), 4),
+                             start, end)
+            body += "<div class=legend>%s</div>" % "".join(
+                '<span><i style="background:%s"></i>%s</span>' % (PALETTE[k % len(PALETTE)], html.escape(n))
+                for k, (n, _) in enumerate(series))
+        else:  # stat, gauge, bargauge, table: instant values at END
+            rows = []
+            for tg in targets:
+                q, _ = substitute(tg["expr"], values)
+                r = prom_get(prom, "/api/v1/query", {"query": q, "time": end})
+                data = r.get("data") or {}
+                if r.get("status") != "success":
+                    continue
+                if data.get("resultType") == "scalar":
+                    rows.append((tg.get("legendFormat") or "", float(data["result"][1]), {}))
+                for s in data.get("result", []) if data.get("resultType") == "vector" else []:
+                    name = legend(tg.get("legendFormat"), s["metric"], "")
+                    rows.append((name, float(s["value"][1]), s["metric"]))
+            if not rows:
+                body = "<div class=nodata>No data</div>"
+            elif ptype == "table":
+                keys = [k for k in ("array", "pool", "volume", "wwn", "reason")
+                        if any(k in m for _, _, m in rows)]
+                body = "<table><tr>%s<th class=num>Value</th></tr>%s</table>" % (
+                    "".join("<th>%s</th>" % k for k in keys),
+                    "".join("<tr>%s<td class=num>%s</td></tr>" % (
+                        "".join("<td>%s</td>" % html.escape(m.get(k, "")) for k in keys),
+                        html.escape(fmt_value(v, unit))) for _, v, m in rows[:12]))
+            elif ptype == "bargauge":
+                top_v = max(abs(v) for _, v, _ in rows) or 1
+                body = "".join('<div class=bg><span>%s</span><i><b style="width:%.0f%%;background:%s"></b></i>'
+                               '<em>%s</em></div>'
+                               % (html.escape(n), 100 * abs(v) / top_v, threshold_color(p, v),
+                                  html.escape(fmt_value(v, unit)))
+                               for n, v, _ in rows[:10])
+            else:
+                body = "".join('<div class=stat><em style="color:%s">%s</em><span>%s</span></div>'
+                               % (threshold_color(p, v), html.escape(fmt_value(v, unit)), html.escape(n))
+                               for n, v, _ in rows[:6])
+        blocks.append('<div class="panel" style="left:%dpx;top:%dpx;width:%dpx;height:%dpx">'
+                      '<h3>%s</h3>%s</div>' % (left, top, width, height, html.escape(title), body))
+    page = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>%(title)s</title><style>
+body{margin:0;padding:12px;background:#111217;color:#ccccdc;font:13px system-ui,sans-serif}
+header{margin-bottom:10px}header b{font-size:17px;color:#fff}header span{color:#8e8e9e;margin-left:1em}
+.grid{position:relative;height:%(h)dpx}
+.panel{position:absolute;background:#181b1f;border:1px solid #2a2d33;border-radius:3px;overflow:hidden;padding:6px 8px;box-sizing:border-box}
+.panel h3{margin:0 0 4px;font-size:13px;font-weight:500;color:#d8d9da}
+.row{position:absolute;font-size:15px;color:#fff;font-weight:500}
+.ax{font-size:10px;fill:#8e8e9e}
+.legend{font-size:11px}.legend span{margin-right:12px;white-space:nowrap}.legend i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}
+.stat{display:inline-block;margin:4px 18px 4px 0}.stat em{display:block;font-style:normal;font-size:24px;color:#f2495c}.stat span{font-size:11px;color:#8e8e9e}
+table{border-collapse:collapse;width:100%%;font-size:12px}th,td{padding:2px 6px;border-bottom:1px solid #2a2d33;text-align:left}.num{text-align:right}
+.bg{display:flex;align-items:center;margin:3px 0;font-size:11px}.bg span{width:34%%;overflow:hidden;white-space:nowrap}.bg i{flex:1;height:12px;background:#22252b;margin:0 6px}.bg b{display:block;height:12px;background:#f2495c}.bg em{font-style:normal;width:5em;text-align:right}
+.nodata{color:#8e8e9e;padding:1em}.text{color:#8e8e9e;font-size:12px}
+</style></head><body><header><b>%(title)s</b><span>rendering of the dashboard's queries against Prometheus (not Grafana) &middot; %(when)s</span></header>
+<div class="grid">%(blocks)s</div></body></html>
+""" % {"title": html.escape(d.get("title", "dashboard")), "h": max_y + 8, "blocks": "".join(blocks),
+       "when": time.strftime("%Y-%m-%d %H:%M", time.localtime(end))}
+    with open(out_path, "w", encoding="utf-8") as f:
+        f.write(page)
+    print("ok: rendered %d panels of %s into %s" % (len(blocks), dash_path, out_path))
+    print("window-size=1264,%d" % (max_y + 60))
+
+
+def main(argv):
+    if len(argv) < 2:
+        die(__doc__)
+    cmd, args = argv[1], argv[2:]
+    if cmd == "webhook" and len(args) == 2:
+        cmd_webhook(*args)
+    elif cmd == "alerts" and len(args) == 3:
+        cmd_alerts(*args)
+    elif cmd == "panels" and len(args) >= 2:
+        cmd_panels(args[0], args[1], args[2:])
+    elif cmd == "dom" and len(args) == 1:
+        cmd_dom(*args)
+    elif cmd == "fleet" and len(args) == 5:
+        cmd_fleet(*args)
+    else:
+        die("bad usage\n" + __doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
