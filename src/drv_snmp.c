@@ -335,6 +335,12 @@ static enum tw_step snmp_step(void *state, const struct tw_fdset *ready, double 
 	}
 	if (!e && msg && msglen)
 		msg[0] = '\0';
+	/* A figure that cannot be true (and that the profile does not declare
+	 * a known quirk to skip) fails the poll: the last good data stays
+	 * published instead of totals silently missing a volume. */
+	if (!e && ps.figures_invalid)
+		e = tw_seterr(msg, msglen, TW_ERR_INVALID_DATA, "%zu figure(s) failed sanity checks: %s",
+			      ps.figures_invalid, ps.note);
 	*result = e;
 	return TW_STEP_DONE;
 }

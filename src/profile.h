@@ -112,7 +112,9 @@ struct profile_stats {
 /* Map a walk result into the builder: array info (vendor, model, serial,
  * version, profile name), pools, volumes.  Figures that break a sanity
  * rule are dropped (their TW_HAS_* flag stays clear) or their row skipped,
- * as the profile says; the poll itself still succeeds.  Errors:
+ * as the profile says; mapping itself still succeeds (drv_snmp then fails
+ * the poll with invalid_data when figures_invalid > 0, keeping the last good
+ * data; rows a profile declares `skip` do not fail it).  Errors:
  * TW_ERR_NOMEM only.  st may be NULL. */
 tw_err profile_map(const struct profile *p, const struct walk_result *r, struct snap_builder *b,
 		   struct profile_stats *st, char *msg, size_t msglen);

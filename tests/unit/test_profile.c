@@ -5,7 +5,12 @@
  * maps, row filters, pool links by index, name, index component and
  * name_prefix, string indexes, the sanity rules (Counter64 >= 2^63,
  * used > capacity), profile errors with file:line:col, name resolution
- * and `profile: auto` selection, and the walk_result container itself. */
+ * and `profile: auto` selection, and the walk_result container itself;
+ * then the features the vendor profiles need: joins by name folding rows,
+ * nested volume tables linked through a volume, constant names, link: sole,
+ * merged duplicates, nesting by path, unset values, thin inferred or read
+ * from hi/lo halves, links to a component of the pool index, oid_present
+ * matches, and inline profiles loaded from a config node. */
 #include "config.h"
 #include <errno.h>
 #include <setjmp.h>
@@ -19,8 +24,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "buf.h"
 #include "model.h"
 #include "profile.h"
+#include "ytree.h"
 #include "snmp_walk.h"
 
 #define TIB (1ULL << 40)
@@ -842,6 +849,494 @@ static void test_walk_result(void **state)
 	}
 }
 
+/* ---- engine features for the vendor profiles (issue 3) ---- */
+
+static void put_ix(struct walk_result *r, size_t c, const uint32_t *ix, size_t n,
+		   enum walk_vtype t, uint64_t num, const char *str)
+{
+	assert_int_equal(walk_result_append(r, c, ix, n, t, 0, num, str, str ? strlen(str) : 0),
+			 TW_OK);
+}
+
+static struct tw_volume *vol_named(struct snap_builder *b, const char *name)
+{
+	struct tw_volume *v = snap_builder_find_volume(b, name);
+	if (!v)
+		fail_msg("no volume %s", name);
+	return v;
+}
+
+#define NA "1.3.6.1.4.1.789."
+
+/* Joins by name with a regex key, folding two rows into one figure; a
+ * second, nested volumes table linked through a volume of the first. */
+static void test_join_fold_nested(void **state)
+{
+	struct profile *p = load_shipped("netapp");
+	struct walk_result *r = walk_result_new(0, 0);
+	struct snap_builder *b = snap_builder_new("na");
+	struct profile_stats st;
+	struct tw_snapshot *s;
+	struct tw_volume *v;
+	char msg[256];
+	size_t fs, ty, tot, used, av, vn, va, vg, ln, lr, lsz;
+	uint32_t a0;
+	(void)state;
+
+	put_scalar(r, NA "1.1.2.0", "NetApp Release 8.2.3 7-Mode: Thu Jan 15 21:30:45 PST 2015");
+	fs = col(r, NA "1.5.4.1.2");
+	ty = col(r, NA "1.5.4.1.23");
+	tot = col(r, NA "1.5.4.1.29");
+	used = col(r, NA "1.5.4.1.30");
+	av = col(r, NA "1.5.4.1.31");
+	/* rows: aggregate, its snapshot, a volume, its snapshot, a look-alike */
+	put_str(r, fs, 1, "aggr0");
+	put_str(r, fs, 2, "aggr0/.snapshot");
+	put_str(r, fs, 3, "/vol/v1/");
+	put_str(r, fs, 4, "/vol/v1/.snapshot");
+	put_str(r, fs, 5, "/vol/v1/extra/");
+	for (uint32_t i = 1; i <= 5; i++)
+		put_int(r, ty, i, i <= 2 ? 3 : 2);
+	put_u64(r, tot, 1, 1000);
+	put_u64(r, tot, 2, 7);
+	put_u64(r, tot, 3, 100);
+	put_u64(r, tot, 4, 10);
+	put_u64(r, tot, 5, 5000);
+	for (uint32_t i = 1; i <= 5; i++) {
+		put_u64(r, used, i, i == 3 ? 40 : i == 4 ? 99 : 1);
+		put_u64(r, av, i, 1);
+	}
+	vn = col(r, NA "1.5.8.1.2");
+	va = col(r, NA "1.5.8.1.9");
+	vg = col(r, NA "1.5.8.1.18");
+	put_str(r, vn, 1, "v1");
+	put_str(r, va, 1, "aggr0");
+	put_int(r, vg, 1, 0);
+	put_str(r, vn, 2, "nodf");
+	put_str(r, va, 2, "aggr0");
+	put_int(r, vg, 2, 2);
+	ln = col(r, NA "1.17.15.2.1.2");
+	lr = col(r, NA "1.17.15.2.1.20");
+	lsz = col(r, NA "1.17.15.2.1.28");
+	put_str(r, ln, 1, "/vol/v1/lun0");
+	put_int(r, lr, 1, 1);
+	put_u64(r, lsz, 1, 50 * 1024);
+	put_str(r, ln, 2, "/vol/missing/lun1");
+	put_int(r, lr, 2, 2);
+	put_u64(r, lsz, 2, 1);
+
+	assert_int_equal(profile_map(p, r, b, &st, msg, sizeof msg), TW_OK);
+	assert_int_equal(st.pools, 1);           /* the .snapshot aggregate row is filtered */
+	assert_int_equal(st.volumes, 4);
+	assert_int_equal(st.volumes_nested, 2);
+	assert_int_equal(st.links_unresolved, 1); /* lun1's volume does not exist */
+	pool_named(b, "aggr0", &a0);
+	v = vol_named(b, "v1");
+	assert_int_equal(v->pool, a0);
+	/* /vol/v1/ + /vol/v1/.snapshot, not /vol/v1/extra/: (100 + 10) KiB */
+	assert_int_equal(v->provisioned, 110 * 1024);
+	assert_int_equal(v->consumed, 40 * 1024); /* the active row only */
+	assert_true(v->thin);
+	assert_false(v->flags & TW_NESTED);
+	v = vol_named(b, "nodf");
+	assert_false(v->flags & TW_HAS_PROVISIONED);
+	assert_true(v->flags & TW_HAS_THIN);
+	assert_false(v->thin);
+	v = vol_named(b, "/vol/v1/lun0");
+	assert_int_equal(v->pool, a0);
+	assert_true(v->flags & TW_NESTED);
+	assert_int_equal(v->provisioned, 50 * 1024);
+	v = vol_named(b, "/vol/missing/lun1");
+	assert_int_equal(v->pool, TW_NO_POOL);
+	s = snap_builder_finish(b, NULL, NULL, 0);
+	assert_non_null(s);
+	/* The pool counts v1 only: the LUN is nested, nodf has no size. */
+	assert_int_equal(s->pools[a0].fig.provisioned, 110 * 1024);
+	assert_int_equal(s->pools[a0].fig.nvolumes, 1);
+	assert_string_equal(s->info.version, "8.2.3 7-Mode");
+	snap_unref(s);
+	walk_result_free(r);
+	profile_free(p);
+}
+
+#define ISI "1.3.6.1.4.1.12124.1."
+
+static void put_qstr(struct walk_result *r, size_t c, const char *id, enum walk_vtype t,
+		     uint64_t num, const char *str)
+{
+	uint32_t ix[16];
+	size_t n = strlen(id);
+	ix[0] = (uint32_t)n;
+	for (size_t i = 0; i < n; i++)
+		ix[1 + i] = (unsigned char)id[i];
+	put_ix(r, c, ix, n + 1, t, num, str);
+}
+
+/* A constant pool name over scalars, link: sole, duplicates merged,
+ * nesting by path, unset_value and a catch-all map. */
+static void test_isilon_quotas(void **state)
+{
+	struct profile *p = load_shipped("isilon");
+	struct walk_result *r = walk_result_new(0, 0);
+	struct snap_builder *b = snap_builder_new("isi");
+	struct profile_stats st;
+	struct tw_snapshot *s;
+	struct tw_volume *v;
+	struct tw_pool *pool;
+	char msg[256];
+	uint32_t zero = 0;
+	size_t c1, c2, c3, qt, qp, qh, qu;
+	(void)state;
+
+	c1 = col(r, ISI "3.1");
+	c2 = col(r, ISI "3.2");
+	c3 = col(r, ISI "3.3");
+	put_ix(r, c1, &zero, 1, WV_U64, 100 * TIB, NULL);
+	put_ix(r, c2, &zero, 1, WV_U64, 10 * TIB, NULL);
+	put_ix(r, c3, &zero, 1, WV_U64, 80 * TIB, NULL);
+	qt = col(r, ISI "12.1.1.2");
+	qp = col(r, ISI "12.1.1.5");
+	qh = col(r, ISI "12.1.1.7");
+	qu = col(r, ISI "12.1.1.13");
+	/* ids sort as: a, b, c, d, e, f */
+	put_qstr(r, qt, "a", WV_INT, 4, NULL);
+	put_qstr(r, qp, "a", WV_STR, 0, "/ifs/x");
+	put_qstr(r, qh, "a", WV_U64, 10 * TIB, NULL);
+	put_qstr(r, qu, "a", WV_U64, 1 * TIB, NULL);
+	put_qstr(r, qt, "b", WV_INT, 4, NULL);
+	put_qstr(r, qp, "b", WV_STR, 0, "/ifs/x/y");
+	put_qstr(r, qh, "b", WV_U64, 2 * TIB, NULL);
+	put_qstr(r, qu, "b", WV_U64, 1 * GIB, NULL);
+	put_qstr(r, qt, "c", WV_INT, 4, NULL);
+	put_qstr(r, qp, "c", WV_STR, 0, "/ifs/z");
+	put_qstr(r, qh, "c", WV_U64, 3 * TIB, NULL);
+	put_qstr(r, qu, "c", WV_U64, 5 * GIB, NULL);
+	put_qstr(r, qt, "d", WV_INT, 4, NULL);
+	put_qstr(r, qp, "d", WV_STR, 0, "/ifs/z");
+	put_qstr(r, qh, "d", WV_U64, 3 * TIB, NULL);
+	put_qstr(r, qu, "d", WV_U64, 7 * GIB, NULL);
+	put_qstr(r, qt, "e", WV_INT, 4, NULL);
+	put_qstr(r, qp, "e", WV_STR, 0, "/ifs/none");
+	put_qstr(r, qh, "e", WV_U64, 0, NULL);
+	put_qstr(r, qu, "e", WV_U64, 9, NULL);
+	put_qstr(r, qt, "f", WV_INT, 1, NULL); /* a user quota: filtered */
+	put_qstr(r, qp, "f", WV_STR, 0, "/ifs/x");
+	put_qstr(r, qh, "f", WV_U64, 50 * TIB, NULL);
+	put_qstr(r, qu, "f", WV_U64, 1, NULL);
+
+	assert_int_equal(profile_map(p, r, b, &st, msg, sizeof msg), TW_OK);
+	assert_int_equal(st.pools, 1);
+	assert_int_equal(st.volumes, 4);
+	assert_int_equal(st.volumes_merged, 1);
+	assert_int_equal(st.volumes_nested, 1);
+	assert_int_equal(st.rows_filtered, 1);
+	assert_int_equal(st.links_unresolved, 0);
+	pool = pool_named(b, "ifs", NULL);
+	assert_int_equal(pool->capacity, 100 * TIB);
+	assert_int_equal(pool->free, 80 * TIB);
+	v = vol_named(b, "/ifs/z");
+	assert_int_equal(v->consumed, 7 * GIB); /* the larger of the two */
+	assert_true(v->thin);
+	assert_true(vol_named(b, "/ifs/x/y")->flags & TW_NESTED);
+	v = vol_named(b, "/ifs/none");
+	assert_false(v->flags & TW_HAS_PROVISIONED); /* 0 = no hard threshold */
+	assert_int_equal(v->consumed, 9);
+	assert_null(snap_builder_find_volume(b, "/ifs/z#5"));
+	s = snap_builder_finish(b, NULL, NULL, 0);
+	/* /ifs/x 10 TiB + /ifs/z 3 TiB; /ifs/x/y nested, /ifs/none unset */
+	assert_int_equal(s->pools[0].fig.provisioned, 13 * TIB);
+	assert_int_equal(s->pools[0].fig.nvolumes, 2);
+	snap_unref(s);
+
+	/* link: sole with two pools resolves nothing. */
+	walk_result_free(r);
+	profile_free(p);
+	p = load_text("pools:\n"
+		      "  entry: 1.3.6.1.4.1.9.1\n"
+		      "  columns: { name: 2 }\n"
+		      "volumes:\n"
+		      "  entry: 1.3.6.1.4.1.9.2\n"
+		      "  columns: { name: 2, pool: { link: sole } }\n");
+	r = walk_result_new(0, 0);
+	b = snap_builder_new("x");
+	c1 = col(r, "1.3.6.1.4.1.9.1.2");
+	put_str(r, c1, 1, "p1");
+	put_str(r, c1, 2, "p2");
+	c2 = col(r, "1.3.6.1.4.1.9.2.2");
+	put_str(r, c2, 1, "v");
+	assert_int_equal(profile_map(p, r, b, &st, msg, sizeof msg), TW_OK);
+	assert_int_equal(st.links_unresolved, 1);
+	assert_int_equal(vol_named(b, "v")->pool, TW_NO_POOL);
+	snap_builder_free(b);
+	walk_result_free(r);
+	profile_free(p);
+}
+
+/* thin inferred from allocation, thin from hi/lo with a "*" map, figures
+ * from hi/lo with unset_value, and a pool link to an index component of
+ * the pool table's index. */
+static void test_infer_hilo_component(void **state)
+{
+	struct profile *p = load_text(
+		"pools:\n"
+		"  entry: 1.3.6.1.4.1.9.1\n"
+		"  index: [integer, integer]\n"
+		"  columns: { name: 2, provisioned: { oid: 3, unit: MiB } }\n"
+		"volumes:\n"
+		"  - entry: 1.3.6.1.4.1.9.2\n"
+		"    index: [integer, integer]\n"
+		"    columns:\n"
+		"      name: 2\n"
+		"      pool: { oid: 3, link: index, pool_index_component: 2 }\n"
+		"      provisioned: { oid: 4, unit: MiB }\n"
+		"      consumed: { oid: 5, unit: MiB }\n"
+		"      thin: { infer: allocation }\n"
+		"  - entry: 1.3.6.1.4.1.9.3\n"
+		"    columns:\n"
+		"      name: 2\n"
+		"      provisioned: { lo: 3, hi: 4, unset_value: 0 }\n"
+		"      thin: { lo: 5, hi: 6, map: { \"0\": true, \"*\": false } }\n"
+		"    filter:\n"
+		"      - { column: provisioned, not_equals: \"4294967296\" }\n");
+	struct walk_result *r = walk_result_new(0, 0);
+	struct snap_builder *b = snap_builder_new("x");
+	struct profile_stats st;
+	struct tw_snapshot *s;
+	struct tw_volume *v;
+	char msg[256];
+	uint32_t p11[] = { 1, 1 }, p12[] = { 1, 2 }, v71[] = { 7, 1 }, v72[] = { 7, 2 };
+	size_t pn, pp, vn, vp, vpr, vc, ln, llo, lhi, tlo, thi;
+	uint32_t ssd;
+	(void)state;
+
+	pn = col(r, "1.3.6.1.4.1.9.1.2");
+	pp = col(r, "1.3.6.1.4.1.9.1.3");
+	put_ix(r, pn, p11, 2, WV_STR, 0, "default");
+	put_ix(r, pp, p11, 2, WV_U64, 100, NULL);
+	put_ix(r, pn, p12, 2, WV_STR, 0, "ssd");
+	vn = col(r, "1.3.6.1.4.1.9.2.2");
+	vp = col(r, "1.3.6.1.4.1.9.2.3");
+	vpr = col(r, "1.3.6.1.4.1.9.2.4");
+	vc = col(r, "1.3.6.1.4.1.9.2.5");
+	put_ix(r, vn, v71, 2, WV_STR, 0, "thick");
+	put_ix(r, vp, v71, 2, WV_UINT, 2, NULL);
+	put_ix(r, vpr, v71, 2, WV_INT, 10, NULL);
+	put_ix(r, vc, v71, 2, WV_UINT, 10, NULL);
+	put_ix(r, vn, v72, 2, WV_STR, 0, "thin");
+	put_ix(r, vp, v72, 2, WV_UINT, 2, NULL);
+	put_ix(r, vpr, v72, 2, WV_INT, 10, NULL);
+	put_ix(r, vc, v72, 2, WV_UINT, 3, NULL);
+	ln = col(r, "1.3.6.1.4.1.9.3.2");
+	llo = col(r, "1.3.6.1.4.1.9.3.3");
+	lhi = col(r, "1.3.6.1.4.1.9.3.4");
+	tlo = col(r, "1.3.6.1.4.1.9.3.5");
+	thi = col(r, "1.3.6.1.4.1.9.3.6");
+	/* a: 1 x 2^32 + 5, reserve 0 -> thin; b: no quota, reserve 2^32 -> thick;
+	 * c: exactly 2^32, left out by the filter on the combined value */
+	put_str(r, ln, 1, "a");
+	put(r, llo, 1, WV_UINT, 5, NULL);
+	put(r, lhi, 1, WV_UINT, 1, NULL);
+	put(r, tlo, 1, WV_UINT, 0, NULL);
+	put(r, thi, 1, WV_UINT, 0, NULL);
+	put_str(r, ln, 2, "b");
+	put(r, llo, 2, WV_UINT, 0, NULL);
+	put(r, lhi, 2, WV_UINT, 0, NULL);
+	put(r, tlo, 2, WV_UINT, 0, NULL);
+	put(r, thi, 2, WV_UINT, 1, NULL);
+	put_str(r, ln, 3, "c");
+	put(r, llo, 3, WV_UINT, 0, NULL);
+	put(r, lhi, 3, WV_UINT, 1, NULL);
+
+	assert_int_equal(profile_map(p, r, b, &st, msg, sizeof msg), TW_OK);
+	assert_int_equal(st.rows_filtered, 1);
+	pool_named(b, "ssd", &ssd);
+	v = vol_named(b, "thick");
+	assert_int_equal(v->pool, ssd);
+	assert_true(v->flags & TW_HAS_THIN);
+	assert_false(v->thin);
+	v = vol_named(b, "thin");
+	assert_true(v->thin);
+	v = vol_named(b, "a");
+	assert_int_equal(v->provisioned, (1ULL << 32) + 5);
+	assert_true(v->thin);
+	v = vol_named(b, "b");
+	assert_false(v->flags & TW_HAS_PROVISIONED);
+	assert_true(v->flags & TW_HAS_THIN);
+	assert_false(v->thin);
+	s = snap_builder_finish(b, NULL, NULL, 0);
+	/* pool default reports its own figure, 100 MiB */
+	assert_true(s->pools[0].fig.provisioned_from_array);
+	assert_int_equal(s->pools[0].fig.provisioned, 100ULL << 20);
+	assert_int_equal(s->pools[ssd].fig.provisioned, 20ULL << 20);
+	snap_unref(s);
+	walk_result_free(r);
+	profile_free(p);
+}
+
+/* match: oid_present, and the detection GETs of a set. */
+static void test_oid_present(void **state)
+{
+	char dir[] = "/tmp/tw-profile-probe-XXXXXX", path[256], msg[256];
+	const char *dirs[] = { dir };
+	struct profile_set *set = NULL;
+	struct walk_target *t = NULL;
+	struct walk_result *r;
+	const struct profile *p;
+	size_t n, c;
+	uint32_t linux_oid[] = { 1, 3, 6, 1, 4, 1, 8072, 3, 2, 10 };
+	uint32_t none[1];
+	FILE *f;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/syno.yml", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("match: { sys_object_id: 1.3.6.1.4.1.8072, oid_present: 1.3.6.1.4.1.6574.1.5.1.0 }\n"
+	      "pools: { entry: 1.3.6.1.4.1.6574.3.1.1, columns: { name: 2 } }\n",
+	      f);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/host-resources.yml", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("pools: { entry: 1.3.6.1.2.1.25.2.3.1, columns: { name: 3 } }\n", f);
+	fclose(f);
+	assert_int_equal(profile_set_load(dirs, 1, &set, msg, sizeof msg), TW_OK);
+	assert_int_equal(profile_set_probes(set, &t, &n), TW_OK);
+	assert_int_equal(n, 3); /* sysObjectID.0, sysDescr.0, modelName.0 */
+	assert_int_equal(t[2].kind, WALK_GET);
+	assert_int_equal(t[2].len, 11);
+	assert_int_equal(t[2].oid[6], 6574);
+	free(t);
+
+	r = walk_result_new(0, 0);
+	c = col(r, "1.3.6.1.2.1.1.2.0");
+	assert_int_equal(walk_result_append(r, c, none, 0, WV_OID, 0, 0, linux_oid, 10), TW_OK);
+	p = profile_set_pick_result(set, r);
+	assert_string_equal(profile_name(p), "host-resources"); /* not a Synology */
+	put_scalar(r, "1.3.6.1.4.1.6574.1.5.1.0", "DS920+");
+	p = profile_set_pick_result(set, r);
+	assert_string_equal(profile_name(p), "syno");
+	assert_true(profile_matches_result(p, r));
+	/* the old API cannot see probes: no match */
+	assert_false(profile_matches(p, linux_oid, 10, "Linux"));
+	walk_result_free(r);
+	profile_set_free(set);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/syno.yml", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* An inline profile: loaded from a node of a bigger document (errors
+ * name that document's lines), re-serialized and read back. */
+static void test_inline_node(void **state)
+{
+	static const char cfg[] =
+		"targets:\n"
+		"  - name: t\n"
+		"    profile:\n"
+		"      name: mine\n"
+		"      limitations: \"a: b \\\"quoted\\\"\\ttab\"\n"
+		"      pools:\n"
+		"        entry: 1.3.6.1.4.1.9.1\n"
+		"        columns: { name: 2, capacity: { oid: 3, unit: KiB } }\n"
+		"        filter: [ { column: name, regex: \"^a[0-9]+$\" } ]\n";
+	struct ydoc *d = NULL;
+	const struct ynode *n;
+	struct profile *p = NULL, *q = NULL;
+	struct buf b;
+	char msg[256];
+	size_t n1, n2;
+	(void)state;
+
+	assert_int_equal(ydoc_load_string("thinwatch.yml", cfg, strlen(cfg), &d, msg, sizeof msg),
+			 TW_OK);
+	n = ymap_get(ymap_get(d->root, "targets")->items[0], "profile");
+	assert_int_equal(profile_load_node(d, n, "thinwatch.yml", "inline", &p, msg, sizeof msg),
+			 TW_OK);
+	assert_string_equal(profile_name(p), "mine");
+	assert_string_equal(profile_limitations(p), "a: b \"quoted\"\ttab");
+	buf_init(&b, 0);
+	assert_int_equal(profile_node_yaml(n, &b), TW_OK);
+	assert_int_equal(profile_load_string("inline", b.data, b.len, &q, msg, sizeof msg), TW_OK);
+	assert_string_equal(profile_name(q), "mine");
+	assert_string_equal(profile_limitations(q), profile_limitations(p));
+	profile_targets(p, &n1);
+	profile_targets(q, &n2);
+	assert_int_equal(n1, n2);
+	buf_free(&b);
+	profile_free(p);
+	profile_free(q);
+	ydoc_free(d);
+
+	/* Errors point into the config document. */
+	{
+		static const char bad[] = "targets:\n"
+					  "  - profile:\n"
+					  "      pools:\n"
+					  "        entry: 1.3.6.1.4.1.9.1\n"
+					  "        columns: { name: 2, used: { oid: 4, unit: furlongs } }\n";
+		assert_int_equal(ydoc_load_string("c.yml", bad, strlen(bad), &d, msg, sizeof msg),
+				 TW_OK);
+		n = ymap_get(d->root->pairs[0].val->items[0], "profile");
+		assert_int_equal(profile_load_node(d, n, "c.yml", "inline", &p, msg, sizeof msg),
+				 TW_ERR_CONFIG);
+		assert_non_null(strstr(msg, "c.yml:5:"));
+		assert_non_null(strstr(msg, "unknown unit 'furlongs'"));
+		ydoc_free(d);
+	}
+}
+
+static void test_bad_new_keys(void **state)
+{
+	(void)state;
+	assert_non_null(strstr(load_bad("volumes:\n  entry: 1.3.6.1.4.1.9.1\n"
+					"  columns: { name: 2, provisioned: { join: nope, oid: 3 } }\n",
+					TW_ERR_CONFIG),
+			       "join 'nope' is not defined"));
+	assert_non_null(strstr(load_bad("volumes:\n  entry: 1.3.6.1.4.1.9.1\n"
+					"  columns: { name: 2, pool: { link: sole } }\n",
+					TW_ERR_CONFIG),
+			       "link: sole needs a pools table"));
+	assert_non_null(strstr(load_bad("pools: { entry: 1.3.6.1.4.1.9.2, columns: { name: 2 } }\n"
+					"volumes:\n  entry: 1.3.6.1.4.1.9.1\n"
+					"  columns: { name: 2, pool: { oid: 3, link: volume } }\n",
+					TW_ERR_CONFIG),
+			       "earlier volumes table"));
+	assert_non_null(strstr(load_bad("pools:\n  entry: 1.3.6.1.4.1.9.1\n"
+					"  columns: { name: 2, capacity: { oid: 3, regex: \"x\" } }\n",
+					TW_ERR_CONFIG),
+			       "regex applies to text columns"));
+	assert_non_null(strstr(load_bad("pools:\n  entry: 1.3.6.1.4.1.9.1\n"
+					"  columns: { name: 2, capacity: { value: x } }\n",
+					TW_ERR_CONFIG),
+			       "only applies to name"));
+	assert_non_null(strstr(load_bad("volumes:\n  entry: 1.3.6.1.4.1.9.1\n"
+					"  columns: { name: { value: x } }\n",
+					TW_ERR_CONFIG),
+			       "to enumerate its rows"));
+	assert_non_null(strstr(load_bad("volumes:\n  entry: 1.3.6.1.4.1.9.1\n"
+					"  columns: { name: 2, wwn: { infer: allocation } }\n",
+					TW_ERR_CONFIG),
+			       "infer only applies to thin"));
+	assert_non_null(strstr(load_bad("volumes:\n  entry: 1.3.6.1.4.1.9.1\n"
+					"  joins: { j: { entry: 1.3.6.1.4.1.9.2, key: 2, on: nosuch } }\n"
+					"  columns: { name: 2 }\n",
+					TW_ERR_CONFIG),
+			       "must be a column of this table"));
+	assert_non_null(strstr(load_bad("volumes:\n  entry: 1.3.6.1.4.1.9.1\n"
+					"  duplicates: sometimes\n  columns: { name: 2 }\n",
+					TW_ERR_CONFIG),
+			       "expected keep or merge"));
+	assert_non_null(strstr(load_bad("pools: { entry: 1.3.6.1.4.1.9.2, columns: { name: 2 } }\n"
+					"volumes:\n  entry: 1.3.6.1.4.1.9.1\n"
+					"  columns: { name: 2, pool: { oid: 3, link: index, "
+					"pool_index_component: 2 } }\n",
+					TW_ERR_CONFIG),
+			       "pool_index_component needs"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -856,6 +1351,12 @@ int main(void)
 		cmocka_unit_test(test_bad_profiles),
 		cmocka_unit_test(test_resolve_and_auto),
 		cmocka_unit_test(test_walk_result),
+		cmocka_unit_test(test_join_fold_nested),
+		cmocka_unit_test(test_isilon_quotas),
+		cmocka_unit_test(test_infer_hilo_component),
+		cmocka_unit_test(test_oid_present),
+		cmocka_unit_test(test_inline_node),
+		cmocka_unit_test(test_bad_new_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
