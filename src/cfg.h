@@ -57,7 +57,7 @@ struct tw_target {
 					* "inline" when profile_inline is set */
 	char *profile_inline;          /* `profile:` written as a mapping: the profile's YAML,
 					* validated at load and re-serialized (profile.h:
-					* profile_load_string reads it); else NULL */
+					* profile_load_text reads it); else NULL */
 	char *profile_inline_where;    /* "file:line" of that mapping, for messages */
 	struct tw_snmp_cfg snmp;
 	char *username;                /* REST */

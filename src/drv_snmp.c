@@ -182,7 +182,7 @@ static tw_err snmp_open(void *state, const struct tw_target *t, const struct tw_
 		char label[512];
 		snprintf(label, sizeof label, "%s (inline profile of target %s)",
 			 t->profile_inline_where ? t->profile_inline_where : "config", t->name);
-		if ((e = profile_load_string(label, inl, strlen(inl), &st->own, msg, msglen)))
+		if ((e = profile_load_text(label, "inline", inl, strlen(inl), &st->own, msg, msglen)))
 			return e;
 		st->prof = st->own;
 		log_chosen(st, "snmp profile", st->own, NULL, label);

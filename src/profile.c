@@ -1314,11 +1314,17 @@ tw_err profile_load_node(const struct ydoc *d, const struct ynode *n, const char
 tw_err profile_load_string(const char *name, const char *text, size_t len, struct profile **out,
 			   char *msg, size_t msglen)
 {
+	return profile_load_text(name, NULL, text, len, out, msg, msglen);
+}
+
+tw_err profile_load_text(const char *label, const char *default_name, const char *text,
+			 size_t len, struct profile **out, char *msg, size_t msglen)
+{
 	struct ydoc *d;
-	tw_err e = ydoc_load_string(name, text, len, &d, msg, msglen);
+	tw_err e = ydoc_load_string(label, text, len, &d, msg, msglen);
 	if (e)
 		return e;
-	e = load_root(d, d->root, name, NULL, out, msg, msglen);
+	e = load_root(d, d->root, label, default_name, out, msg, msglen);
 	ydoc_free(d);
 	return e;
 }

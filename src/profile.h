@@ -20,7 +20,7 @@
  * A profile may also be written inline in the config (`profile:` as a
  * mapping): cfg.c validates it in place with profile_load_node(), so
  * errors name the config file's line, and keeps its YAML re-serialized by
- * profile_node_yaml() for the driver to load with profile_load_string(). */
+ * profile_node_yaml() for the driver to load with profile_load_text(). */
 #ifndef TW_PROFILE_H
 #define TW_PROFILE_H
 
@@ -44,9 +44,14 @@ struct ynode;
 tw_err profile_load_node(const struct ydoc *d, const struct ynode *n, const char *label,
 			 const char *default_name, struct profile **out, char *msg, size_t msglen);
 /* n and everything below it as YAML text (flow style, every scalar double
- * quoted) that profile_load_string() reads back to the same tree. */
+ * quoted) that profile_load_text() reads back to the same tree. */
 struct buf;
 tw_err profile_node_yaml(const struct ynode *n, struct buf *out);
+/* As profile_load_string, with label as the name in messages and
+ * profile_file(), and default_name used when the text has no `name:`
+ * (the driver loads an inline profile this way, default "inline"). */
+tw_err profile_load_text(const char *label, const char *default_name, const char *text,
+			 size_t len, struct profile **out, char *msg, size_t msglen);
 void profile_free(struct profile *p); /* NULL-safe */
 
 const char *profile_name(const struct profile *p);

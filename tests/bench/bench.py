@@ -940,13 +940,19 @@ class FleetScraper:
         self.scrapes = []   # {t since start, wall, bytes, status}
         self.failure = None  # first failed scrape: "HTTP status: body"
 
-    def scrape(self, t0):
-        """-> (status, body) of one timed /metrics scrape."""
+    def scrape(self, t0, keep):
+        """-> (status, body or b"") of one timed /metrics scrape; the body is
+        kept (and read back) only when `keep`, so the bench itself does not
+        compete for the CPU more than needed."""
         out = os.path.join(self.ctx.work, "fleet-metrics.txt")
+        if os.path.exists(out):
+            os.unlink(out)
         status, secs, nbytes = self.ctx.http.get(self.base + "/metrics", out)
         self.scrapes.append({"t": time.monotonic() - t0, "wall": secs, "bytes": nbytes,
                              "status": status})
-        data = read_file(out) if os.path.exists(out) else b""
+        data = b""
+        if os.path.exists(out) and (keep or status != 200):
+            data = read_file(out)
         if status != 200 and self.failure is None:
             self.failure = f"HTTP {status}: {data[:200].decode('utf-8', 'replace').strip()}"
             log(f"{self.label}: /metrics failed ({self.failure}); following the targets "
@@ -1012,8 +1018,12 @@ def run_fleet_daemon(ctx, rec, label, cfg, names, nvol, interval, rounds, scrape
                     # millisecond (the exposition's timestamps are whole seconds)
                     res["ready_s"] = time.monotonic() - t_launch
                 if now >= next_scrape:
-                    status, data = sc.scrape(t0)
+                    # round k (from 0) cannot end before k intervals after the start
+                    keep = now >= t_launch + rnd * interval - 1.0
+                    status, data = sc.scrape(t0, keep)
                     next_scrape = now + scrape_every
+                    if not keep and status == 200:
+                        continue
                     if status == 200:
                         state = fleet_targets_state(data)
                         vols = count_prefix(data, b"thinwatch_volume_provisioned_bytes{")
@@ -1327,10 +1337,13 @@ def build_tree(srcdir, work, cflags):
             "node_modules", "thinwatch", "thinwatch-sim", "config.status", "Makefile"))
     logf = os.path.join(work, "build.log")
     jobs = str(len(os.sched_getaffinity(0)))
+    # a build of its own, not a sub-make of `make bench`
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
     with open(logf, "wb") as lf:
         for cmd in (["./autogen.sh"], ["./configure", f"CFLAGS={cflags}"],
                     ["make", "-j" + jobs, "thinwatch", "thinwatch-sim"]):
-            r = subprocess.run(cmd, cwd=dst, stdout=lf, stderr=subprocess.STDOUT)
+            r = subprocess.run(cmd, cwd=dst, stdout=lf, stderr=subprocess.STDOUT, env=env)
             if r.returncode != 0:
                 with open(logf, "rb") as f:
                     tail = f.read()[-3000:].decode("utf-8", "replace")

@@ -3,8 +3,9 @@
 
 Subcommands:
   webhook PORT FILE        Alertmanager webhook receiver on 127.0.0.1:PORT: appends
-                           one JSON line {"received": unix time, "body": payload}
-                           to FILE per POST; GET answers 200 (readiness).
+                           one JSON line {"received": unix time, "path": request
+                           path, "body": payload} to FILE per POST; GET answers
+                           200 (readiness).
   alerts FILE ZERO LASTPOS Checks the received notifications (see check_alerts).
   panels PROM DASHDIR [--var NAME=VALUE]... [--allow-empty FILE:TITLE:REASON]...
                            Runs every panel query (and every label_values()
@@ -61,7 +62,7 @@ def cmd_webhook(port, path):
                 body = json.loads(raw)
             except ValueError:
                 body = {"unparsable": raw.decode("utf-8", "replace")}
-            line = json.dumps({"received": now, "body": body}, sort_keys=True)
+            line = json.dumps({"received": now, "path": self.path, "body": body}, sort_keys=True)
             with open(path, "a", encoding="utf-8") as f:
                 f.write(line + "\n")
             self.send_response(200)
@@ -79,7 +80,11 @@ def cmd_webhook(port, path):
 # ---------------------------------------------------------------------------
 
 def load_notifications(path):
-    """[(received, alert dict)] for every alert of every notification."""
+    """[(received, alert dict)] for every alert of every notification.
+
+    Also checks the shipped routing: each alert arrives at the webhook path
+    of its severity's receiver (/thinwatch/critical, /thinwatch/warning).
+    """
     out = []
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -88,6 +93,11 @@ def load_notifications(path):
                 continue
             rec = json.loads(line)
             for a in rec["body"].get("alerts", []):
+                sev = a["labels"].get("severity")
+                if rec.get("path") != "/thinwatch/%s" % sev:
+                    die("%s (severity %s) was routed to %s (receiver %s)"
+                        % (a["labels"].get("alertname"), sev, rec.get("path"),
+                           rec["body"].get("receiver")))
                 out.append((rec["received"], a))
     return out
 
@@ -129,7 +139,8 @@ def cmd_alerts(path, zero, lastpos):
                   for _, a in notes if a["labels"].get("array") == "healthy-array"})
     if bad:
         die("alerts were delivered for healthy-array: %s" % bad)
-    print("ok: no notification names array=healthy-array (%d alerts delivered in all)" % len(notes))
+    print("ok: no notification names array=healthy-array (%d alerts delivered in all, each to "
+          "its severity's receiver)" % len(notes))
 
     t, a = first_firing(notes, lambda l: l.get("alertname") == "ThinwatchPoolOvercommitted" and pool0(l))
     if a is None:

@@ -1259,16 +1259,27 @@ static void test_inline_node(void **state)
 	assert_string_equal(profile_limitations(p), "a: b \"quoted\"\ttab");
 	buf_init(&b, 0);
 	assert_int_equal(profile_node_yaml(n, &b), TW_OK);
-	assert_int_equal(profile_load_string("inline", b.data, b.len, &q, msg, sizeof msg), TW_OK);
+	assert_int_equal(profile_load_text("cfg:3", "inline", b.data, b.len, &q, msg, sizeof msg),
+			 TW_OK);
 	assert_string_equal(profile_name(q), "mine");
 	assert_string_equal(profile_limitations(q), profile_limitations(p));
 	profile_targets(p, &n1);
 	profile_targets(q, &n2);
 	assert_int_equal(n1, n2);
+	assert_string_equal(profile_file(q), "cfg:3");
 	buf_free(&b);
 	profile_free(p);
 	profile_free(q);
 	ydoc_free(d);
+	/* without name: the default */
+	q = NULL;
+	assert_int_equal(profile_load_text("cfg:9", "inline",
+					   "{\"pools\": {\"entry\": \"1.3.6.1.4.1.9.1\", "
+					   "\"columns\": {\"name\": \"2\"}}}",
+					   65, &q, msg, sizeof msg),
+			 TW_OK);
+	assert_string_equal(profile_name(q), "inline");
+	profile_free(q);
 
 	/* Errors point into the config document. */
 	{
