@@ -48,7 +48,7 @@ fi
 TW_CAPTURES_DIR="$top/../shared/captures"
 export TW_CAPTURES_DIR
 stage distcheck make distcheck
-stage package sh scripts/package-test.sh
+stage package bash scripts/package-test.sh
 
 # Count: automake's own summaries (check, distcheck) + PASS/FAIL lines of
 # the stages that are not automake suites.
