@@ -265,7 +265,9 @@ static const char status_css[] =
 	".over{position:absolute;right:0;top:0;bottom:0;background:repeating-linear-gradient(45deg,#d33,#d33 4px,#f77 4px,#f77 8px)}"
 	".flag{color:#fff;background:#c22;border-radius:3px;padding:0 .4em;font-size:.85em}"
 	".ok{color:#185}.down{color:#c22;font-weight:600}.muted{color:#777;font-size:.9em}"
-	"tr.risk td{background:#fff1f1}"
+	"tr.risk td{background:#fff1f1}.short{color:#c22;font-weight:600}"
+	".key{display:inline-block;width:1em;height:.8em;vertical-align:middle;border-radius:2px}"
+	".used-key{background:#4a7bd0}.over-key{background:repeating-linear-gradient(45deg,#d33,#d33 3px,#f77 3px,#f77 6px)}"
 	"@media (max-width:700px){body{padding:.5em}.wide{display:none}td,th{padding:.3em .25em}"
 	".bar{min-width:3em}table{display:block;overflow-x:auto;font-size:.9em}}";
 
@@ -350,10 +352,12 @@ tw_err http_render_status(struct buf *b, const struct sched_view *v, size_t n,
 		if (!isnan(p->fig.overcommit_ratio))
 			buf_printf(b, "%.2f&times; <span class=\"muted\">(limit %.2f)</span>",
 				   p->fig.overcommit_ratio, p->threshold);
-		buf_puts(b, "</td><td class=\"num\">");
+		buf_puts(b, p->fig.shortfall ? "</td><td class=\"num short\">" : "</td><td class=\"num\">");
 		human_bytes(b, p->fig.shortfall);
 		buf_puts(b, "</td><td class=\"num ttf\">");
-		if (!isnan(p->time_to_full))
+		if (!isnan(p->time_to_full) && p->time_to_full <= 0)
+			buf_puts(b, "<span class=\"down\">full</span>");
+		else if (!isnan(p->time_to_full))
 			human_duration(b, p->time_to_full);
 		else
 			buf_puts(b, "<span class=\"muted\">not growing</span>");
@@ -361,7 +365,10 @@ tw_err http_render_status(struct buf *b, const struct sched_view *v, size_t n,
 	}
 	if (np == 0)
 		buf_puts(b, "<tr><td colspan=\"10\" class=\"muted\">No pool data yet.</td></tr>");
-	buf_puts(b, "</tbody></table>");
+	buf_puts(b, "</tbody></table><p class=\"muted\">Fill: <span class=\"key used-key\"></span> "
+		    "used of capacity, <span class=\"key over-key\"></span> provisioned beyond capacity. "
+		    "Shortfall: promised to thin volumes but not backed by free space. Time to full: "
+		    "from recent polls.</p>");
 
 	buf_puts(b, "<h2>Targets</h2><table id=\"targets\"><thead><tr><th>Array</th><th>Driver</th>"
 		    "<th class=\"wide\">Address</th><th>Last poll</th><th class=\"num\">Duration</th>"

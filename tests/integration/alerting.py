@@ -7,20 +7,24 @@ Subcommands:
                            path, "body": payload} to FILE per POST; GET answers
                            200 (readiness).
   alerts FILE ZERO LASTPOS Checks the received notifications (see check_alerts).
-  panels PROM DASHDIR [--var NAME=VALUE]... [--allow-empty FILE:TITLE:REASON]...
+  panels PROM DASHDIR [--var NAME=VALUE]... [--allow-empty FILE|TITLE|REASON]...
                            Runs every panel query (and every label_values()
                            template query) of DASHDIR/*.json against the
                            Prometheus at PROM with the template variables
                            substituted; fails on a query error, an unknown
                            variable or an empty result not in the allow list.
   dom FILE                 Checks chromium's --dump-dom of thinwatch's status page.
-  fleet PROM DASHBOARD START END OUT.html
-                           Renders the dashboard's panels (time series as SVG
-                           charts, stats and tables as text) from PROM's data
-                           between START and END (unix seconds) into one HTML
-                           page, laid out by the panels' gridPos.
+  fleet PROM DASHBOARD START END OUT.html [MAXY]
+                           Renders the dashboard's panels (stat, bar gauge,
+                           table with merge/organize, time series and state
+                           timeline, with units, thresholds, mappings and
+                           overrides) from PROM's data between START and END
+                           (unix seconds) into one HTML page laid out by the
+                           panels' gridPos (only panels ending above grid row
+                           MAXY, if given); template variables are All.
 """
 
+import datetime
 import glob
 import html
 import html.parser
@@ -112,7 +116,6 @@ def rfc3339(s):
     m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", s)
     if not m:
         die("cannot parse startsAt " + s)
-    import datetime
     base = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S")
     if m.group(3) == "Z":
         off = 0
@@ -244,7 +247,7 @@ def cmd_panels(prom, dashdir, args):
             k, _, val = next(it).partition("=")
             extra[k] = val
         elif a == "--allow-empty":
-            f, t, reason = next(it).split(":", 2)
+            f, t, reason = next(it).split("|", 2)
             allow[(f, t)] = reason
         else:
             die("panels: unknown argument " + a)
@@ -302,7 +305,7 @@ def cmd_panels(prom, dashdir, args):
             else:
                 print("ok: %s: variable %s -> %s" % (base, tv.get("name"), r["data"]))
     for k in sorted(set(allow) - used_allow):
-        failures.append("allow-empty entry %s:%s matched no empty panel (remove it)" % k)
+        failures.append("allow-empty entry %s|%s matched no empty panel (remove it)" % k)
     for f in failures:
         print("FAIL: " + f, file=sys.stderr)
     if nq == 0:
@@ -383,27 +386,84 @@ def cmd_dom(path):
 # fleet dashboard rendering (stand-in for a Grafana screenshot)
 # ---------------------------------------------------------------------------
 
-PALETTE = ["#d33", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+PALETTE = ["#73bf69", "#fade2a", "#5794f2", "#ff9830", "#f2495c", "#b877d9", "#8ab8ff", "#37872d"]
+GRAFANA_COLORS = {"green": "#73bf69", "red": "#f2495c", "orange": "#ff9830", "yellow": "#fade2a",
+                  "blue": "#5794f2", "purple": "#b877d9", "text": "#ccccdc", "transparent": "",
+                  "dark-red": "#c4162a", "dark-orange": "#fa6400", "dark-yellow": "#e0b400",
+                  "dark-green": "#37872d", "semi-dark-red": "#e02f44", "semi-dark-orange": "#ff780a",
+                  "semi-dark-yellow": "#f2cc0c", "semi-dark-green": "#56a64b"}
 
 
-def fmt_value(v, unit):
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+def gcolor(c, default="#ccccdc"):
+    if not c:
+        return default
+    return GRAFANA_COLORS.get(c, c if c.startswith(("#", "rgb")) else default)
+
+
+def field_config(panel, name=None):
+    """The panel's field defaults with the byName overrides of field `name` applied."""
+    fc = panel.get("fieldConfig") or {}
+    cfg = dict(fc.get("defaults") or {})
+    custom = dict(cfg.get("custom") or {})
+    for o in fc.get("overrides") or []:
+        m = o.get("matcher") or {}
+        if name is not None and m.get("id") == "byName" and m.get("options") == name:
+            for prop in o.get("properties") or []:
+                if prop.get("id", "").startswith("custom."):
+                    custom[prop["id"][len("custom."):]] = prop.get("value")
+                else:
+                    cfg[prop.get("id")] = prop.get("value")
+    cfg["custom"] = custom
+    return cfg
+
+
+def mapped(v, cfg):
+    """(text, colour) of a value mapping that matches v, or (None, None)."""
+    for m in cfg.get("mappings") or []:
+        if m.get("type") == "value":
+            for k, r in (m.get("options") or {}).items():
+                try:
+                    if float(k) == v:
+                        return r.get("text"), r.get("color")
+                except ValueError:
+                    pass
+    return None, None
+
+
+def value_color(v, cfg):
+    text, color = mapped(v, cfg)
+    if color:
+        return gcolor(color)
+    steps = (cfg.get("thresholds") or {}).get("steps") or []
+    color = None
+    for st in steps:
+        if st.get("value") is None or v >= st["value"]:
+            color = st.get("color")
+    return gcolor(color, "#73bf69") if color != "transparent" else ""
+
+
+def fmt_value(v, cfg):
+    if v is None or (isinstance(v, float) and (math.isnan(v) or math.isinf(v))):
         return "–"
-    if unit in ("bytes", "decbytes", "bytes(IEC)"):
-        step, units = 1024.0, ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-        if unit == "decbytes":
-            step, units = 1000.0, ["B", "kB", "MB", "GB", "TB", "PB"]
-        neg, x, i = v < 0, abs(v), 0
+    text, _ = mapped(v, cfg)
+    if text is not None:
+        return text
+    unit, dec = cfg.get("unit") or "none", cfg.get("decimals")
+    if unit in ("bytes", "decbytes"):
+        step, units = (1024.0, ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]) if unit == "bytes" \
+            else (1000.0, ["B", "kB", "MB", "GB", "TB", "PB"])
+        x, i = abs(v), 0
         while x >= step and i < len(units) - 1:
             x /= step
             i += 1
-        return ("-" if neg else "") + ("%.0f %s" % (x, units[i]) if i == 0 else "%.2f %s" % (x, units[i]))
+        d = dec if dec is not None else (0 if i == 0 else 2)
+        return "%s%.*f %s" % ("-" if v < 0 else "", d, x, units[i])
     if unit == "Bps":
-        return fmt_value(v, "bytes") + "/s"
+        return fmt_value(v, {"unit": "bytes", "decimals": dec}) + "/s"
     if unit == "percentunit":
-        return "%.1f %%" % (v * 100)
+        return "%.*f%%" % (1 if dec is None else dec, v * 100)
     if unit == "percent":
-        return "%.1f %%" % v
+        return "%.*f%%" % (1 if dec is None else dec, v)
     if unit in ("s", "dtdurations"):
         a = abs(v)
         if a < 120:
@@ -411,48 +471,218 @@ def fmt_value(v, unit):
         if a < 7200:
             return "%.0f min" % (v / 60)
         if a < 3 * 86400:
-            return "%.1f h" % (v / 3600)
-        return "%.1f d" % (v / 86400)
-    if unit == "dateTimeFromNow":
-        return "%.0f s ago" % (time.time() - v)
-    if abs(v) >= 1000 or v == int(v):
-        return "%.0f" % v
-    return "%.2f" % v
+            return "%.1f hour" % (v / 3600)
+        return "%.1f day" % (v / 86400)
+    if dec is not None:
+        return "%.*f" % (dec, v)
+    if v == int(v) and abs(v) < 1e15:
+        return "%d" % v
+    return "%.3g" % v
 
 
-GRAFANA_COLORS = {"green": "#73bf69", "red": "#f2495c", "orange": "#ff9830", "yellow": "#fade2a",
-                  "blue": "#5794f2", "purple": "#b877d9", "text": "#ccccdc", "transparent": "#ccccdc",
-                  "dark-red": "#c4162a", "dark-orange": "#fa6400", "dark-yellow": "#e0b400",
-                  "dark-green": "#37872d", "semi-dark-red": "#e02f44", "semi-dark-orange": "#ff780a",
-                  "semi-dark-yellow": "#f2cc0c", "semi-dark-green": "#56a64b"}
-
-
-def threshold_color(panel, v):
-    """Colour of value v by the panel's threshold steps, as Grafana picks it."""
-    steps = ((((panel.get("fieldConfig") or {}).get("defaults") or {}).get("thresholds") or {})
-             .get("steps") or [])
-    color = "#5794f2"
-    for st in steps:
-        if st.get("value") is None or v >= st["value"]:
-            c = st.get("color", "")
-            color = GRAFANA_COLORS.get(c, c if c.startswith("#") else color)
-    return color
-
-
-def legend(fmt, labels, expr):
+def legend(fmt, labels):
     if fmt and fmt != "__auto":
         return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: labels.get(m.group(1), ""), fmt)
-    items = ["%s=%s" % (k, v) for k, v in sorted(labels.items()) if k != "__name__"]
-    return ", ".join(items) or expr
+    items = ['%s="%s"' % (k, v) for k, v in sorted(labels.items()) if k != "__name__"]
+    return ("{" + ", ".join(items) + "}") if items else labels.get("__name__", "")
 
 
-def svg_chart(series, unit, w, h, t0, t1):
-    """series: [(name, [(t, v)])] -> SVG line chart string."""
-    pad_l, pad_r, pad_t, pad_b = 78, 8, 8, 20
+def mini_markdown(text):
+    t = html.escape(text)
+    t = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", t)
+    t = re.sub(r"\*(.+?)\*", r"<i>\1</i>", t)
+    t = re.sub(r"\[(.+?)\]\((.+?)\)", r"<u>\1</u>", t)
+    return t.replace("\n\n", "<br><br>")
+
+
+class Renderer:
+    """Draws dashboard panels from Prometheus data, the way Grafana lays them out."""
+
+    def __init__(self, prom, values, start, end):
+        self.prom, self.values, self.start, self.end = prom, values, start, end
+        self.step = max(1, int((end - start) / 240))
+
+    def instant(self, expr):
+        q, _ = substitute(expr, self.values)
+        r = prom_get(self.prom, "/api/v1/query", {"query": q, "time": self.end})
+        data = r.get("data") or {} if r.get("status") == "success" else {}
+        if data.get("resultType") == "scalar":
+            return [({}, float(data["result"][1]))]
+        return [(s["metric"], float(s["value"][1])) for s in data.get("result", [])] \
+            if data.get("resultType") == "vector" else []
+
+    def range(self, expr):
+        q, _ = substitute(expr, self.values)
+        r = prom_get(self.prom, "/api/v1/query_range",
+                     {"query": q, "start": self.start, "end": self.end, "step": self.step})
+        res = (r.get("data") or {}).get("result", []) if r.get("status") == "success" else []
+        return [(s["metric"], [(float(t), float(v)) for t, v in s["values"]]) for s in res]
+
+    # -- panel types --------------------------------------------------------
+
+    def stat(self, p, w, h):
+        vals = []
+        for tg in self.targets(p):
+            for labels, v in self.instant(tg["expr"]):
+                vals.append((legend(tg.get("legendFormat"), labels) if tg.get("legendFormat") else "", v))
+        if not vals:
+            return "<div class=nodata>No data</div>"
+        cfg = field_config(p)
+        size = 30 if len(vals) == 1 else 22
+        return "<div class=stats>%s</div>" % "".join(
+            '<div class=stat><em style="color:%s;font-size:%dpx">%s</em>%s</div>'
+            % (value_color(v, cfg) or "#ccccdc", size, html.escape(fmt_value(v, cfg)),
+               "<span>%s</span>" % html.escape(n) if n and len(vals) > 1 else "")
+            for n, v in vals[:6])
+
+    def bargauge(self, p, w, h):
+        rows = []
+        for tg in self.targets(p):
+            for labels, v in self.instant(tg["expr"]):
+                rows.append((legend(tg.get("legendFormat"), labels), v))
+        if not rows:
+            return "<div class=nodata>No data</div>"
+        cfg = field_config(p)
+        hi = cfg.get("max")
+        if hi is None:
+            hi = max(abs(v) for _, v in rows) or 1
+            steps = [st.get("value") for st in (cfg.get("thresholds") or {}).get("steps", [])
+                     if st.get("value") is not None]
+            hi = max([hi] + steps) if steps and max(steps) < 10 * hi else hi
+        out = []
+        for n, v in rows[:10]:
+            c = value_color(v, cfg) or "#5794f2"
+            out.append('<div class=bg><span>%s</span><i><b style="width:%.1f%%;background:%s"></b></i>'
+                       '<em style="color:%s">%s</em></div>'
+                       % (html.escape(n), max(0.5, min(100, 100 * abs(v) / hi)), c, c,
+                          html.escape(fmt_value(v, cfg))))
+        return "".join(out)
+
+    def table(self, p, w, h):
+        tgs = self.targets(p)
+        rows, label_cols = {}, []
+        for tg in tgs:
+            col = "Value" if len(tgs) == 1 else "Value #" + tg.get("refId", "A")
+            for labels, v in self.instant(tg["expr"]):
+                lab = {k: x for k, x in labels.items() if k != "__name__"}
+                for k in lab:
+                    if k not in label_cols:
+                        label_cols.append(k)
+                key = tuple(sorted(lab.items()))
+                rows.setdefault(key, dict(lab))[col] = v
+        if not rows:
+            return "<div class=nodata>No data</div>"
+        cols = label_cols + ["Value" if len(tgs) == 1 else "Value #" + t.get("refId", "A") for t in tgs]
+        rename, exclude, index = {}, {"Time": True}, {}
+        for tr in p.get("transformations") or []:
+            if tr.get("id") == "organize":
+                o = tr.get("options") or {}
+                rename.update(o.get("renameByName") or {})
+                exclude.update(o.get("excludeByName") or {})
+                index.update(o.get("indexByName") or {})
+        cols = [c for c in cols if not exclude.get(c)]
+        order = {c: i for i, c in enumerate(cols)}
+        cols.sort(key=lambda c: (index.get(c, 1000), order[c]))
+        names = [rename.get(c, c) for c in cols]
+        table = list(rows.values())
+        for sb in reversed((p.get("options") or {}).get("sortBy") or []):
+            if sb.get("displayName") in names:
+                c = cols[names.index(sb["displayName"])]
+                table.sort(key=lambda r: (r.get(c) is None, r.get(c) if isinstance(r.get(c), float) else 0),
+                           reverse=bool(sb.get("desc")))
+                # rows without the value go last either way
+                table.sort(key=lambda r: r.get(c) is None)
+        out = ["<table><tr>"]
+        cfgs = [field_config(p, n) for n in names]
+        for c, n in zip(cols, names):
+            out.append('<th%s>%s</th>' % (" class=num" if c.startswith("Value") else "", html.escape(n)))
+        out.append("</tr>")
+        for r in table[:max(1, int((h - 40) / 22))]:
+            out.append("<tr>")
+            for c, cfg in zip(cols, cfgs):
+                v = r.get(c)
+                if not c.startswith("Value"):
+                    out.append("<td>%s</td>" % html.escape(str(v if v is not None else "")))
+                    continue
+                if v is None:
+                    out.append("<td class=num></td>")
+                    continue
+                kind = ((cfg.get("custom") or {}).get("cellOptions") or {}).get("type", "auto")
+                col, text = value_color(v, cfg), html.escape(fmt_value(v, cfg))
+                if kind == "color-text" and col:
+                    out.append('<td class=num style="color:%s">%s</td>' % (col, text))
+                elif kind == "color-background" and col:
+                    out.append('<td class=num style="background:%s;color:#fff">%s</td>' % (col, text))
+                elif kind == "gauge":
+                    lo, hi = cfg.get("min", 0), cfg.get("max", 1)
+                    frac = max(0.0, min(1.0, (v - lo) / ((hi - lo) or 1)))
+                    out.append('<td class=num><span class=gauge><b style="width:%.0f%%;background:%s">'
+                               '</b></span>%s</td>' % (frac * 100, col or "#5794f2", text))
+                else:
+                    out.append("<td class=num>%s</td>" % text)
+            out.append("</tr>")
+        out.append("</table>")
+        return "".join(out)
+
+    def timeseries(self, p, w, h):
+        series = []
+        for tg in self.targets(p):
+            for labels, pts in self.range(tg["expr"]):
+                series.append((legend(tg.get("legendFormat"), labels), pts))
+        series = series[:8]
+        if not series:
+            return "<div class=nodata>No data</div>"
+        cfg = field_config(p)
+        nleg = min(len(series), 4)
+        return svg_chart(series, cfg, int(w) - 16, int(h) - 34 - 16 * nleg, self.start, self.end) + \
+            "<div class=legend>%s</div>" % "".join(
+                '<span><i style="background:%s"></i>%s</span>' % (PALETTE[k % len(PALETTE)], html.escape(n))
+                for k, (n, _) in enumerate(series))
+
+    def state_timeline(self, p, w, h):
+        series = []
+        for tg in self.targets(p):
+            for labels, pts in self.range(tg["expr"]):
+                series.append((legend(tg.get("legendFormat"), labels), pts))
+        if not series:
+            return "<div class=nodata>No data</div>"
+        cfg = field_config(p)
+        span = max(self.end - self.start, 1)
+        out = []
+        for name, pts in series[:6]:
+            segs = []
+            for i, (t, v) in enumerate(pts):
+                t2 = pts[i + 1][0] if i + 1 < len(pts) else self.end
+                segs.append('<b style="left:%.2f%%;width:%.2f%%;background:%s"></b>'
+                            % (100 * (t - self.start) / span, 100 * (t2 - t) / span + 0.05,
+                               value_color(v, cfg) or "#5794f2"))
+            out.append('<div class=st><span>%s</span><i>%s</i></div>' % (html.escape(name), "".join(segs)))
+        return "".join(out)
+
+    def text(self, p, w, h):
+        return '<div class=text>%s</div>' % mini_markdown((p.get("options") or {}).get("content") or "")
+
+    @staticmethod
+    def targets(p):
+        return [t for t in p.get("targets") or [] if t.get("expr") and not t.get("hide")]
+
+    def panel(self, p, w, h):
+        kind = p.get("type", "")
+        fn = {"stat": self.stat, "bargauge": self.bargauge, "gauge": self.stat, "table": self.table,
+              "timeseries": self.timeseries, "graph": self.timeseries,
+              "state-timeline": self.state_timeline, "text": self.text}.get(kind)
+        return fn(p, w, h) if fn else "<div class=nodata>(%s panel)</div>" % html.escape(kind)
+
+
+def svg_chart(series, cfg, w, h, t0, t1):
+    """series: [(name, [(t, v)])] -> SVG line chart."""
+    pad_l, pad_r, pad_t, pad_b = 70, 8, 6, 18
     vals = [v for _, pts in series for _, v in pts if not math.isnan(v) and not math.isinf(v)]
-    if not vals:
-        return "<div class=nodata>No data</div>"
-    lo, hi = min(vals + [0.0]), max(vals)
+    lo, hi = min(vals + [0.0]), max(vals + [0.0])
+    if cfg.get("min") is not None:
+        lo = cfg["min"]
+    if cfg.get("max") is not None:
+        hi = cfg["max"]
     if hi == lo:
         hi = lo + 1
     pw, ph = w - pad_l - pad_r, h - pad_t - pad_b
@@ -461,124 +691,84 @@ def svg_chart(series, unit, w, h, t0, t1):
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d">' % (w, h)]
     for i in range(5):
         v = lo + (hi - lo) * i / 4
-        y = Y(v)
-        out.append('<line x1="%d" x2="%d" y1="%.0f" y2="%.0f" stroke="#2c3038"/>' % (pad_l, w - pad_r, y, y))
+        y = round(Y(v)) + 0.5
+        out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#2c3038"/>' % (pad_l, w - pad_r, y, y))
         out.append('<text x="%d" y="%.1f" text-anchor="end" class="ax">%s</text>'
-                   % (pad_l - 4, y + 4, html.escape(fmt_value(v, unit))))
-    for i in range(4):
-        t = t0 + (t1 - t0) * i / 3
+                   % (pad_l - 4, y + 3.5, html.escape(fmt_value(v, dict(cfg, decimals=None)
+                                                                 if cfg.get("unit") in ("bytes",) else cfg))))
+    nx = 4 if pw >= 360 else 2
+    for i in range(nx):
+        t = t0 + (t1 - t0) * i / (nx - 1)
         out.append('<text x="%.1f" y="%d" text-anchor="%s" class="ax">%s</text>'
-                   % (X(t), h - 4, ("start", "middle", "middle", "end")[i],
+                   % (X(t), h - 3, "start" if i == 0 else "end" if i == nx - 1 else "middle",
                       time.strftime("%H:%M:%S", time.localtime(t))))
     for k, (_, pts) in enumerate(series):
         pts = [(t, v) for t, v in pts if not math.isnan(v) and not math.isinf(v)]
         if not pts:
             continue
         d = " ".join("%.1f,%.1f" % (X(t), Y(v)) for t, v in pts)
-        out.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>'
-                   % (PALETTE[k % len(PALETTE)], d))
+        c = PALETTE[k % len(PALETTE)]
+        base = Y(max(lo, 0)) if lo <= 0 <= hi else Y(lo)
+        out.append('<polygon fill="%s" fill-opacity="0.12" points="%.1f,%.1f %s %.1f,%.1f"/>'
+                   % (c, X(pts[0][0]), base, d, X(pts[-1][0]), base))
+        out.append('<polyline fill="none" stroke="%s" stroke-width="1.6" points="%s"/>' % (c, d))
     out.append("</svg>")
     return "".join(out)
 
 
-def cmd_fleet(prom, dash_path, start, end, out_path):
+def cmd_fleet(prom, dash_path, start, end, out_path, max_y=None):
     start, end = float(start), float(end)
     with open(dash_path, encoding="utf-8") as f:
         d = json.load(f)
     rng = max(int(end - start), 60)
-    values = default_vars({"array": ".*", "pool": ".*", "volume": ".*",
+    values = default_vars({"array": ".*", "pool": ".*", "volume": ".*", "datasource": "prometheus",
                            "__range": "%ds" % rng, "__range_s": str(rng), "__range_ms": str(rng * 1000)})
-    step = max(1, int((end - start) / 200))
-    cell_w, cell_h, page_w = 1248 / 24.0, 32, 1248
-    blocks, max_y = [], 0
+    r = Renderer(prom, values, start, end)
+    page_w = 1248
+    cell_w, cell_h, gap = page_w / 24.0, 30, 8
+    blocks, max_px = [], 0
     for p in walk_panels(d.get("panels")):
         gp = p.get("gridPos") or {}
         x, y, w, h = gp.get("x", 0), gp.get("y", 0), gp.get("w", 12), gp.get("h", 8)
-        left, top, width, height = x * cell_w, y * cell_h, w * cell_w - 8, h * cell_h - 8
-        max_y = max(max_y, top + height)
-        ptype, title = p.get("type", ""), p.get("title", "")
-        unit = ((p.get("fieldConfig") or {}).get("defaults") or {}).get("unit", "")
-        if ptype == "row":
-            blocks.append('<div class="row" style="left:%dpx;top:%dpx;width:%dpx">%s</div>'
-                          % (left, top, page_w - 8, html.escape(title)))
+        if max_y is not None and y + h > int(max_y):
             continue
-        body = ""
-        targets = [t for t in p.get("targets") or [] if t.get("expr")]
-        if ptype == "text":
-            body = '<div class="text">%s</div>' % html.escape(
-                ((p.get("options") or {}).get("content") or "")[:400])
-        elif ptype in ("timeseries", "graph"):
-            series = []
-            for tg in targets:
-                q, _ = substitute(tg["expr"], values)
-                r = prom_get(prom, "/api/v1/query_range",
-                             {"query": q, "start": start, "end": end, "step": step})
-                for s in (r.get("data") or {}).get("result", []) if r.get("status") == "success" else []:
-                    pts = [(float(t), float(v)) for t, v in s["values"]]
-                    series.append((legend(tg.get("legendFormat"), s["metric"], q), pts))
-            series = series[:8]
-            body = svg_chart(series, unit, int(width) - 16, int(height) - 34 - 18 * min(len(series), 4),
-                             start, end)
-            body += "<div class=legend>%s</div>" % "".join(
-                '<span><i style="background:%s"></i>%s</span>' % (PALETTE[k % len(PALETTE)], html.escape(n))
-                for k, (n, _) in enumerate(series))
-        else:  # stat, gauge, bargauge, table: instant values at END
-            rows = []
-            for tg in targets:
-                q, _ = substitute(tg["expr"], values)
-                r = prom_get(prom, "/api/v1/query", {"query": q, "time": end})
-                data = r.get("data") or {}
-                if r.get("status") != "success":
-                    continue
-                if data.get("resultType") == "scalar":
-                    rows.append((tg.get("legendFormat") or "", float(data["result"][1]), {}))
-                for s in data.get("result", []) if data.get("resultType") == "vector" else []:
-                    name = legend(tg.get("legendFormat"), s["metric"], "")
-                    rows.append((name, float(s["value"][1]), s["metric"]))
-            if not rows:
-                body = "<div class=nodata>No data</div>"
-            elif ptype == "table":
-                keys = [k for k in ("array", "pool", "volume", "wwn", "reason")
-                        if any(k in m for _, _, m in rows)]
-                body = "<table><tr>%s<th class=num>Value</th></tr>%s</table>" % (
-                    "".join("<th>%s</th>" % k for k in keys),
-                    "".join("<tr>%s<td class=num>%s</td></tr>" % (
-                        "".join("<td>%s</td>" % html.escape(m.get(k, "")) for k in keys),
-                        html.escape(fmt_value(v, unit))) for _, v, m in rows[:12]))
-            elif ptype == "bargauge":
-                top_v = max(abs(v) for _, v, _ in rows) or 1
-                body = "".join('<div class=bg><span>%s</span><i><b style="width:%.0f%%;background:%s"></b></i>'
-                               '<em>%s</em></div>'
-                               % (html.escape(n), 100 * abs(v) / top_v, threshold_color(p, v),
-                                  html.escape(fmt_value(v, unit)))
-                               for n, v, _ in rows[:10])
-            else:
-                body = "".join('<div class=stat><em style="color:%s">%s</em><span>%s</span></div>'
-                               % (threshold_color(p, v), html.escape(fmt_value(v, unit)), html.escape(n))
-                               for n, v, _ in rows[:6])
+        left, top = x * cell_w, y * cell_h
+        width, height = w * cell_w - gap, h * cell_h - gap
+        max_px = max(max_px, top + height)
+        title = p.get("title", "")
+        if p.get("type") == "row":
+            blocks.append('<div class="row" style="left:%dpx;top:%dpx;width:%dpx">%s</div>'
+                          % (left, top + 6, page_w - gap, html.escape(title)))
+            continue
         blocks.append('<div class="panel" style="left:%dpx;top:%dpx;width:%dpx;height:%dpx">'
-                      '<h3>%s</h3>%s</div>' % (left, top, width, height, html.escape(title), body))
+                      '<h3>%s</h3>%s</div>' % (left, top, width, height, html.escape(title),
+                                               r.panel(p, width, height)))
     page = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>%(title)s</title><style>
-body{margin:0;padding:12px;background:#111217;color:#ccccdc;font:13px system-ui,sans-serif}
-header{margin-bottom:10px}header b{font-size:17px;color:#fff}header span{color:#8e8e9e;margin-left:1em}
+body{margin:0;padding:12px 8px 12px 12px;background:#111217;color:#ccccdc;font:13px system-ui,sans-serif}
+header{margin-bottom:12px}header b{font-size:17px;color:#fff}header span{color:#8e8e9e;margin-left:1em;font-size:12px}
 .grid{position:relative;height:%(h)dpx}
 .panel{position:absolute;background:#181b1f;border:1px solid #2a2d33;border-radius:3px;overflow:hidden;padding:6px 8px;box-sizing:border-box}
-.panel h3{margin:0 0 4px;font-size:13px;font-weight:500;color:#d8d9da}
+.panel h3{margin:0 0 6px;font-size:13px;font-weight:500;color:#d8d9da}
 .row{position:absolute;font-size:15px;color:#fff;font-weight:500}
 .ax{font-size:10px;fill:#8e8e9e}
 .legend{font-size:11px}.legend span{margin-right:12px;white-space:nowrap}.legend i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}
-.stat{display:inline-block;margin:4px 18px 4px 0}.stat em{display:block;font-style:normal;font-size:24px;color:#f2495c}.stat span{font-size:11px;color:#8e8e9e}
-table{border-collapse:collapse;width:100%%;font-size:12px}th,td{padding:2px 6px;border-bottom:1px solid #2a2d33;text-align:left}.num{text-align:right}
-.bg{display:flex;align-items:center;margin:3px 0;font-size:11px}.bg span{width:34%%;overflow:hidden;white-space:nowrap}.bg i{flex:1;height:12px;background:#22252b;margin:0 6px}.bg b{display:block;height:12px;background:#f2495c}.bg em{font-style:normal;width:5em;text-align:right}
-.nodata{color:#8e8e9e;padding:1em}.text{color:#8e8e9e;font-size:12px}
-</style></head><body><header><b>%(title)s</b><span>rendering of the dashboard's queries against Prometheus (not Grafana) &middot; %(when)s</span></header>
+.stats{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-around;height:calc(100%% - 26px)}
+.stat{text-align:center;margin:0 8px}.stat em{display:block;font-style:normal;font-weight:500}.stat span{font-size:11px;color:#8e8e9e}
+table{border-collapse:collapse;width:100%%;font-size:12px}th{color:#6e9fff;font-weight:500}
+th,td{padding:3px 6px;border-bottom:1px solid #2a2d33;text-align:left;white-space:nowrap}.num{text-align:right}
+.gauge{display:inline-block;width:60px;height:8px;background:#22252b;margin-right:6px;vertical-align:middle}.gauge b{display:block;height:8px}
+.bg{display:flex;align-items:center;margin:4px 0;font-size:11px}.bg span{width:34%%;overflow:hidden;white-space:nowrap;text-overflow:ellipsis}
+.bg i{flex:1;height:14px;background:#22252b;margin:0 6px}.bg b{display:block;height:14px}.bg em{font-style:normal;width:5.5em;text-align:right;font-weight:500}
+.st{display:flex;align-items:center;margin:4px 0;font-size:11px}.st span{width:20%%}.st i{flex:1;position:relative;height:18px}.st b{position:absolute;top:0;bottom:0}
+.nodata{color:#8e8e9e;padding:1em;text-align:center}.text{color:#b0b0c0;font-size:12px;line-height:1.35}
+</style></head><body><header><b>%(title)s</b><span>rendering of the dashboard's panel queries against the test's Prometheus, not Grafana &middot; array = All, pool = All &middot; %(when)s</span></header>
 <div class="grid">%(blocks)s</div></body></html>
-""" % {"title": html.escape(d.get("title", "dashboard")), "h": max_y + 8, "blocks": "".join(blocks),
+""" % {"title": html.escape(d.get("title", "dashboard")), "h": max_px + 4, "blocks": "".join(blocks),
        "when": time.strftime("%Y-%m-%d %H:%M", time.localtime(end))}
     with open(out_path, "w", encoding="utf-8") as f:
         f.write(page)
     print("ok: rendered %d panels of %s into %s" % (len(blocks), dash_path, out_path))
-    print("window-size=1264,%d" % (max_y + 60))
+    print("window-size=1268,%d" % (max_px + 56))
 
 
 def main(argv):
@@ -593,7 +783,7 @@ def main(argv):
         cmd_panels(args[0], args[1], args[2:])
     elif cmd == "dom" and len(args) == 1:
         cmd_dom(*args)
-    elif cmd == "fleet" and len(args) == 5:
+    elif cmd == "fleet" and len(args) in (5, 6):
         cmd_fleet(*args)
     else:
         die("bad usage\n" + __doc__)
