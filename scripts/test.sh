@@ -6,7 +6,8 @@
 #   2. make distcheck: the release tarball built out of tree with ASan+UBSan
 #      (and LeakSanitizer), running the whole suite again;
 #   3. the Debian package: build, lintian, install, run, purge;
-#   4. further stages listed below (fuzzers, soak).
+#   4. a short soak (50 targets, faults flipping, steady scrapes; RSS and fds flat);
+#   5. every libFuzzer target for a short, bounded time.
 # Ends with one line "N passed, N failed": test-suite.log counts plus one
 # count per PASS:/FAIL: line of the other stages.
 set -u
@@ -14,7 +15,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 out="$top/tests/artifacts"
 mkdir -p "$out"
-rm -f "$out"/stage-*.log
+rm -f "$out"/stage-*.out "$out/stages.txt"
+: > "$out/stages.txt"
 rc=0
 
 sh scripts/install-deps.sh test || { echo "0 passed, 1 failed"; exit 1; }
@@ -30,9 +32,9 @@ stage() { # stage NAME CMD...: run, keep output, report
 	echo "== $name"
 	start=$(date +%s)
 	if "$@" > "$out/stage-$name.out" 2>&1; then
-		echo "PASS: stage/$name ($(( $(date +%s) - start ))s)"
+		echo "PASS: stage/$name ($(( $(date +%s) - start ))s)" | tee -a "$out/stages.txt"
 	else
-		echo "FAIL: stage/$name ($(( $(date +%s) - start ))s)"
+		echo "FAIL: stage/$name ($(( $(date +%s) - start ))s)" | tee -a "$out/stages.txt"
 		tail -n 80 "$out/stage-$name.out"
 		rc=1
 	fi
@@ -49,6 +51,7 @@ TW_CAPTURES_DIR="$top/../shared/captures"
 export TW_CAPTURES_DIR
 stage distcheck make distcheck
 stage package bash scripts/package-test.sh
+stage soak bash tests/soak/soak.sh --short
 
 # Count: automake's own summaries (check, distcheck) + PASS/FAIL lines of
 # the stages that are not automake suites.
@@ -57,6 +60,10 @@ stage package bash scripts/package-test.sh
 		"$out/stage-check.out" "$out/stage-distcheck.out"
 	grep -hE '^(PASS|FAIL): package/' "$out/stage-package.out" |
 		awk '{print $1 == "PASS:" ? "PASS 1" : "FAIL 1"}'
+	# stages that are one test each
+	for s in soak; do
+		if grep -q "^PASS: stage/$s" "$out/stages.txt"; then echo "PASS 1"; else echo "FAIL 1"; fi
+	done
 	for s in check distcheck package; do
 		grep -q "^# TOTAL:\|^PASS: package-test\|^FAIL: package-test" "$out/stage-$s.out" ||
 			echo "FAIL 1"   # a stage that never reached its tests

@@ -1,5 +1,5 @@
 /* prom.c: exposition rendering (see prom.h).  Byte values are exact
- * integers; ratios use up to 10 significant digits.  No family is ever
+ * integers; other values up to 15 significant digits (timestamps keep milliseconds).  No family is ever
  * emitted twice and every family carries HELP and TYPE. */
 #include "config.h"
 #include "prom.h"
@@ -106,7 +106,7 @@ static void put_double(struct buf *b, double v)
 	else if (v == floor(v) && fabs(v) < 9.007199254740992e15)
 		buf_printf(b, "%.0f", v);
 	else
-		buf_printf(b, "%.10g", v);
+		buf_printf(b, "%.15g", v);
 }
 
 /* name{array="A",pool="P"[,volume="V"]} */
