@@ -76,6 +76,7 @@ struct colspec {
 	int has_unset;
 	uint64_t unset;       /* a raw size meaning "not set" (quota 0 = no quota) */
 	int infer;            /* thin: consumed < provisioned */
+	int sparse;           /* rows may lack this column (no completeness check) */
 };
 
 struct filter {
@@ -497,7 +498,7 @@ static tw_err load_colspec(struct ld *L, struct table *t, size_t ci, const struc
 	static const char *const keys[] = { "oid", "hi", "lo", "unit", "scale", "multiply_by", "map",
 					    "link", "index_component", "pool_index_component",
 					    "name_prefix", "format", "join", "value", "regex",
-					    "unset_value", "infer", NULL };
+					    "unset_value", "infer", "sparse", NULL };
 	struct colspec *c = &t->cols[ci];
 	int is_role = ci < t->nroles;
 	int figure = is_role && is_figure_role(t, ci);
@@ -542,6 +543,9 @@ static tw_err load_colspec(struct ld *L, struct table *t, size_t ci, const struc
 				    "%s: join '%s' is not defined in this table's joins", what, s);
 		entry = &t->joins[c->join].entry;
 	}
+	if ((v = ymap_get(n, "sparse")) &&
+	    (e = ynode_bool(L->d, v, what, &c->sparse, L->msg, L->msglen)))
+		return e;
 	if ((v = ymap_get(n, "oid")) && (e = ld_column_oid(L, v, what, entry, &c->oid)))
 		return e;
 	if ((v = ymap_get(n, "hi")) && (e = ld_column_oid(L, v, what, entry, &c->hi)))
@@ -2557,17 +2561,139 @@ static tw_err map_info(const struct profile *p, const struct walk_result *r, str
 	return TW_OK;
 }
 
+/* Completeness of a table: the agent's columns of one table must agree
+ * on its rows.  Every row of the key (name) column that is mapped must
+ * have each checked column that has rows at all -- a figure, the pool
+ * link, a multiply_by column -- and no checked column may hold rows the
+ * key column lacks; a checked column that came back empty because the
+ * agent's MIB view ended inside the table (the key column's walk ended
+ * with endOfMibView, before this column) lost its rows too.  Otherwise
+ * figures went missing without a word (pool totals silently lower), so
+ * each missing figure counts in figures_invalid and drv_snmp fails the
+ * poll with invalid_data.  A column empty for every row is one the device
+ * does not implement: fine; so is one the profile declares `sparse`. */
+struct cpart {
+	size_t ci;           /* colspec */
+	const struct walk_column *c;
+	size_t cur;          /* merge-join cursor over c */
+	size_t have;         /* key rows (filtered or not) that c has */
+	size_t missing;      /* mapped key rows that c lacks */
+};
+
+struct completeness {
+	struct cpart *parts;
+	size_t nparts;
+	size_t mapped;       /* key rows mapped (not filtered) */
+};
+
+static int col_checked(const struct table *t, size_t ci)
+{
+	const struct colspec *c = &t->cols[ci];
+	if (!c->defined || c->join >= 0 || c->sparse || (!c->oid.n && !c->hi.n))
+		return 0;
+	if (ci < t->nroles && is_figure_role(t, ci))
+		return 1;
+	if (t->nroles == V_NROLES && ci == V_POOL)
+		return c->link != LINK_NONE && c->link != LINK_SOLE;
+	for (size_t k = 0; k < t->ncols; k++) /* a multiply_by of a checked figure */
+		if (k != ci && t->cols[k].defined && t->cols[k].mul == (int)ci &&
+		    k < t->nroles && is_figure_role(t, k) && !t->cols[k].sparse)
+			return 1;
+	return 0;
+}
+
+static tw_err completeness_init(struct completeness *cp, const struct maptab *m)
+{
+	const struct table *t = m->t;
+	memset(cp, 0, sizeof *cp);
+	cp->parts = calloc(2 * t->ncols + 1, sizeof *cp->parts);
+	if (!cp->parts)
+		return TW_ERR_NOMEM;
+	for (size_t ci = 0; ci < t->ncols; ci++) {
+		const struct walk_column *pc[2] = { m->rs[ci].main.c, NULL };
+		if (!col_checked(t, ci))
+			continue;
+		if (t->cols[ci].hi.n) {
+			pc[0] = m->rs[ci].hi.c;
+			pc[1] = m->rs[ci].lo.c;
+		}
+		for (size_t k = 0; k < 2; k++) {
+			if (!pc[k] || pc[k] == m->key)
+				continue;
+			cp->parts[cp->nparts].ci = ci;
+			cp->parts[cp->nparts].c = pc[k];
+			cp->nparts++;
+		}
+	}
+	return TW_OK;
+}
+
+/* The current key row (m->idx): which checked columns have it. */
+static void completeness_row(struct completeness *cp, const struct maptab *m, int mapped)
+{
+	if (mapped)
+		cp->mapped++;
+	for (size_t i = 0; i < cp->nparts; i++) {
+		struct cpart *pt = &cp->parts[i];
+		if (walk_column_seek(pt->c, &pt->cur, m->idx, m->idx_len))
+			pt->have++;
+		else if (mapped)
+			pt->missing++;
+	}
+}
+
+static void completeness_done(struct completeness *cp, const struct maptab *m,
+			      struct profile_stats *st)
+{
+	const struct table *t = m->t;
+	const char *key = t->cols[0].defined && m->key == m->rs[0].main.c ? "name" : "key";
+
+	for (size_t i = 0; m->key && i < cp->nparts; i++) {
+		const struct cpart *pt = &cp->parts[i];
+		const char *cname = t->cols[pt->ci].name;
+		if (pt->c->nrows == 0) {
+			/* Empty: not implemented, unless the view ended in the
+			 * table before this column while the key column had rows. */
+			if (cp->mapped && m->key->end_of_view && m->key->nrows &&
+			    walk_oid_cmp(pt->c->oid, pt->c->oid_len, m->key->oid,
+					 m->key->oid_len) > 0) {
+				st->figures_invalid += cp->mapped;
+				note(st, "%s table incomplete: the agent's MIB view ended after %zu %s "
+					 "row(s), before %s (endOfMibView inside the table)",
+				     t->what, m->key->nrows, key, cname);
+			}
+			continue;
+		}
+		if (pt->missing) {
+			st->figures_invalid += pt->missing;
+			note(st, "%s table incomplete: %zu of %zu rows lack %s", t->what, pt->missing,
+			     cp->mapped, cname);
+		}
+		if (pt->c->nrows > pt->have) {
+			st->figures_invalid += pt->c->nrows - pt->have;
+			note(st, "%s table incomplete: %zu %s row(s) have no %s row", t->what,
+			     pt->c->nrows - pt->have, cname, key);
+		}
+	}
+	free(cp->parts);
+	cp->parts = NULL;
+}
+
 static tw_err map_pools(const struct profile *p, const struct walk_result *r,
 			struct snap_builder *b, struct poolref *pr, struct profile_stats *st)
 {
 	struct maptab m;
+	struct completeness cp;
 	tw_err e;
 	size_t nrows;
 
 	pr->t = &p->pools;
+	memset(&cp, 0, sizeof cp);
 	if ((e = maptab_init(&m, &p->pools, r)))
 		goto out;
 	if (!m.key)
+		goto out;
+	if ((e = completeness_init(&cp, &m)))
 		goto out;
 	nrows = m.key->nrows;
 	pr->key = m.key;
@@ -2592,6 +2718,7 @@ static tw_err map_pools(const struct profile *p, const struct walk_result *r,
 			e = TW_ERR_NOMEM;
 			goto out;
 		}
+		completeness_row(&cp, &m, pass);
 		if (!pass) {
 			st->rows_filtered++;
 			continue;
@@ -2674,7 +2801,9 @@ static tw_err map_pools(const struct profile *p, const struct walk_result *r,
 	}
 	if (pr->nnames)
 		qsort(pr->names, pr->nnames, sizeof *pr->names, cmp_pname);
+	completeness_done(&cp, &m, st);
 out:
+	free(cp.parts);
 	maptab_free(&m);
 	return e;
 }
@@ -2891,10 +3020,14 @@ static tw_err map_volumes(const struct profile *p, const struct table *t,
 			  const struct poolref *pr, struct profile_stats *st)
 {
 	struct maptab m;
+	struct completeness cp;
 	size_t start = snap_builder_nvolumes(b);
 	tw_err e;
 
+	memset(&cp, 0, sizeof cp);
 	if ((e = maptab_init(&m, t, r)))
+		goto out;
+	if (m.key && (e = completeness_init(&cp, &m)))
 		goto out;
 	for (size_t row = 0; m.key && row < m.key->nrows; row++) {
 		uint64_t prov = 0, cons = 0;
@@ -2909,6 +3042,7 @@ static tw_err map_volumes(const struct profile *p, const struct table *t,
 			e = TW_ERR_NOMEM;
 			break;
 		}
+		completeness_row(&cp, &m, pass);
 		if (!pass) {
 			st->rows_filtered++;
 			continue;
@@ -2996,9 +3130,12 @@ static tw_err map_volumes(const struct profile *p, const struct table *t,
 		v->wwn = wwn;
 		st->volumes++;
 	}
+	if (!e && m.key)
+		completeness_done(&cp, &m, st);
 	if (!e && t->nest_by_path)
 		e = nest_paths(b, start, st);
 out:
+	free(cp.parts);
 	maptab_free(&m);
 	return e;
 }

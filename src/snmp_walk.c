@@ -725,6 +725,8 @@ struct snmp_walk {
 	char errmsg[320];
 	struct snmp_walk_stats st;
 	size_t answers;         /* PDUs the agent answered in this walk */
+	size_t garbled;         /* datagrams net-snmp read and dropped as unparsable */
+	int garbled_errno;      /* net-snmp's SNMPERR_* for the first of them, or 0 */
 };
 
 /* Said when the agent never answered: v1/v2c agents drop requests with a
@@ -734,6 +736,7 @@ struct snmp_walk {
 
 static void walk_fail(struct snmp_walk *w, tw_err e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+static void walk_fail_timeout(struct snmp_walk *w, const char *what);
 
 static void walk_fail(struct snmp_walk *w, tw_err e, const char *fmt, ...)
 {
@@ -753,6 +756,23 @@ static void walk_fail(struct snmp_walk *w, tw_err e, const char *fmt, ...)
 }
 
 static int walk_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, void *magic);
+
+/* A request timed out (or the deadline passed): TW_ERR_PARSE when the
+ * agent did send datagrams that net-snmp dropped as unparsable, else
+ * TW_ERR_TIMEOUT with the never-answered hint when nothing came back. */
+static void walk_fail_timeout(struct snmp_walk *w, const char *what)
+{
+	if (w->garbled) {
+		walk_fail(w, TW_ERR_PARSE,
+			  "%s: the agent answered with bytes that are not a valid SNMP message "
+			  "(%zu datagram%s dropped%s%s)",
+			  what, w->garbled, w->garbled == 1 ? "" : "s",
+			  w->garbled_errno ? ": " : "",
+			  w->garbled_errno ? snmp_api_errstring(w->garbled_errno) : "");
+		return;
+	}
+	walk_fail(w, TW_ERR_TIMEOUT, "%s%s", what, w->answers ? "" : NO_ANSWER_HINT);
+}
 
 static void oid_text(const oid *o, size_t len, char *buf, size_t buflen)
 {
@@ -976,6 +996,7 @@ static void handle_walk(struct snmp_walk *w, struct chain *ch, netsnmp_pdu *pdu)
 	}
 	if (pdu->errstat == SNMP_ERR_NOSUCHNAME && c->version == TW_SNMP_V1) {
 		ch->done = 1; /* v1 end of MIB view */
+		w->res->cols[ch->col].end_of_view = 1;
 		return;
 	}
 	if (pdu->errstat != SNMP_ERR_NOERROR) {
@@ -1015,6 +1036,8 @@ static void handle_walk(struct snmp_walk *w, struct chain *ch, netsnmp_pdu *pdu)
 			/* End of this column.  Anything after it in a GETBULK
 			 * answer belongs to the following subtree. */
 			ch->done = 1;
+			if (vb->type == SNMP_ENDOFMIBVIEW)
+				w->res->cols[ch->col].end_of_view = 1;
 			break;
 		}
 		if (snmp_oid_compare(vb->name, vb->name_length, prev, prev_len) <= 0) {
@@ -1146,17 +1169,20 @@ static int walk_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, voi
 	case NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE:
 		break;
 	case NETSNMP_CALLBACK_OP_TIMED_OUT:
-		if (ch->kind == CH_DISCOVER) {
+		if (ch->kind == CH_DISCOVER && w->garbled) {
+			walk_fail_timeout(w, "no valid answer to the SNMPv3 engine discovery");
+		} else if (ch->kind == CH_DISCOVER) {
 			walk_fail(w, TW_ERR_TIMEOUT,
 				  "no answer to the SNMPv3 engine discovery after %u tries of %.3gs",
 				  w->c->retries + 1, w->c->try_timeout);
 		} else {
+			char what[240];
 			oid_text(ch->kind == CH_GET ? ch->base : ch->last,
 				 ch->kind == CH_GET ? ch->base_len : ch->last_len, buf, sizeof buf);
-			walk_fail(w, TW_ERR_TIMEOUT, "no answer after %u tries of %.3gs (%s %s)%s",
-				  w->c->retries + 1, w->c->try_timeout,
-				  ch->kind == CH_GET ? "GET" : "walk at", buf,
-				  w->answers ? "" : NO_ANSWER_HINT);
+			snprintf(what, sizeof what, "no answer after %u tries of %.3gs (%s %s)",
+				 w->c->retries + 1, w->c->try_timeout,
+				 ch->kind == CH_GET ? "GET" : "walk at", buf);
+			walk_fail_timeout(w, what);
 		}
 		return 1;
 	case NETSNMP_CALLBACK_OP_SEC_ERROR:
@@ -1308,6 +1334,20 @@ void snmp_walk_fds(struct snmp_walk *w, struct tw_fdset *fs)
 	tw_fdset_wake(fs, w->deadline);
 }
 
+/* net-snmp's process-wide counts of received messages it could not use
+ * as SNMP (not the USM ones: those are v3 keying, a timeout or report). */
+static unsigned long bad_packets(void)
+{
+#ifndef NETSNMP_FEATURE_REMOVE_STATISTICS
+	return (unsigned long)snmp_get_statistic(STAT_SNMPINASNPARSEERRS) +
+	       snmp_get_statistic(STAT_SNMPINBADVERSIONS) +
+	       snmp_get_statistic(STAT_SNMPINVALIDMSGS) +
+	       snmp_get_statistic(STAT_SNMPUNKNOWNSECURITYMODELS);
+#else
+	return 0;
+#endif
+}
+
 /* Read and dispatch what the socket has queued, a bounded number of
  * packets per step.  ready: select() said the first read will not block. */
 static void walk_read(struct snmp_walk *w, int ready)
@@ -1315,6 +1355,8 @@ static void walk_read(struct snmp_walk *w, int ready)
 	struct snmp_conn *c = w->c;
 
 	for (int i = 0; i < 256 && c->sessp && !w->finished; i++) {
+		netsnmp_session *s;
+		unsigned long bad;
 		int rc;
 		if (i > 0 || !ready) {
 			struct pollfd p = { .fd = c->fd, .events = POLLIN, .revents = 0 };
@@ -1323,9 +1365,27 @@ static void walk_read(struct snmp_walk *w, int ready)
 		}
 		/* net-snmp clears the bit of a socket it has read. */
 		NETSNMP_LARGE_FD_SET(c->fd, &c->lfds);
+		bad = bad_packets();
+		s = snmp_sess_session(c->sessp);
+		if (s)
+			s->s_snmp_errno = 0;
 		rc = snmp_sess_read2(c->sessp, &c->lfds);
+		/* A datagram net-snmp cannot parse is dropped inside the read
+		 * without a callback: see it in the error it leaves on the
+		 * session or in the library's counters (this thread reads one
+		 * session at a time, so a change is ours). */
+		s = c->sessp ? snmp_sess_session(c->sessp) : NULL;
+		{
+			int serr = s ? s->s_snmp_errno : 0;
+			int parse_err = serr == SNMPERR_BAD_PARSE || serr == SNMPERR_BAD_VERSION ||
+					serr == SNMPERR_ASN_PARSE_ERR;
+			if (parse_err || bad_packets() != bad) {
+				if (!w->garbled)
+					w->garbled_errno = parse_err ? serr : 0;
+				w->garbled++;
+			}
+		}
 		if (rc < 0) {
-			netsnmp_session *s = snmp_sess_session(c->sessp);
 			if (s && s->s_snmp_errno == SNMPERR_BAD_RECVFROM) {
 				walk_fail(w, TW_ERR_IO, "receive failed: %s", strerror(s->s_errno));
 				break;
@@ -1363,10 +1423,12 @@ enum tw_step snmp_walk_step(struct snmp_walk *w, const struct tw_fdset *ready, d
 				w->err = TW_OK;
 			}
 		}
-		if (!w->finished && now >= w->deadline)
-			walk_fail(w, TW_ERR_TIMEOUT, "poll deadline passed (%zu varbinds so far)%s",
-				  w->res ? w->res->nvarbinds : (size_t)0,
-				  w->answers ? "" : NO_ANSWER_HINT);
+		if (!w->finished && now >= w->deadline) {
+			char what[120];
+			snprintf(what, sizeof what, "poll deadline passed (%zu varbinds so far)",
+				 w->res ? w->res->nvarbinds : (size_t)0);
+			walk_fail_timeout(w, what);
+		}
 	} else if (!w->finished) {
 		walk_fail(w, TW_ERR_IO, "session closed");
 	}

@@ -17,7 +17,11 @@
  * retries or the poll deadline passed (also what a wrong v1/v2c community
  * looks like: agents drop such requests silently); TW_ERR_AUTH for SNMPv3
  * USM reports (unknown user, wrong digest, decryption error, unsupported
- * security level, unknown engine, time window never reached); TW_ERR_PROTOCOL
+ * security level, unknown engine, time window never reached); TW_ERR_PARSE
+ * when a request timed out (or the deadline passed) after the agent sent
+ * datagrams net-snmp could not parse (garbage, truncated, another SNMP
+ * version): it answered, with bytes that are not a valid SNMP message;
+ * TW_ERR_PROTOCOL
  * for an SNMP error-status, a looping agent (non-increasing OID), tooBig at
  * max-repetitions 1, or other reports; TW_ERR_TOO_BIG when a walk exceeds its
  * varbind or byte cap; TW_ERR_IO for socket errors.  Messages name the
@@ -93,6 +97,8 @@ struct walk_column {
 	size_t nsub, asub;
 	unsigned char *data;     /* string values */
 	size_t ndata, adata;
+	int end_of_view;         /* the walk ended with endOfMibView (v1: noSuchName),
+				  * not by leaving the column: the agent's view ends here */
 };
 
 struct walk_result {
