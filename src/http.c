@@ -163,7 +163,9 @@ static enum MHD_Result handle_metrics(struct http *h, struct MHD_Connection *c,
 	}
 	if (h->hooks.extra)
 		h->hooks.extra(h->hooks.ctx, &x);
-	buf_init(&b, 0);
+	/* A fleet exposition can be hundreds of MB (500 arrays x 1,000 volumes:
+	 * 170 MB); the cap only guards against runaway rendering. */
+	buf_init(&b, PROM_SCRAPE_MAX_BYTES);
 	prom_render(&b, om, pv, m, only ? NULL : &x);
 	free(pv);
 	sched_views_free(v, n);

@@ -255,7 +255,7 @@ static int run_once(struct sched *s)
 			rc = 1;
 	}
 	extra(NULL, &x);
-	buf_init(&b, 0);
+	buf_init(&b, PROM_SCRAPE_MAX_BYTES);
 	prom_render(&b, 0, pv, n, &x);
 	if (buf_failed(&b) || fwrite(b.data, 1, b.len, stdout) != b.len)
 		rc = 1;

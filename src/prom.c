@@ -258,7 +258,7 @@ tw_err prom_render_snapshot(struct tw_snapshot *s)
 		return TW_ERR_NOMEM;
 	s->nfrag = PF_COUNT;
 	for (int f = 0; f < PF_COUNT; f++) {
-		buf_init(&b, 0);
+		buf_init(&b, PROM_SCRAPE_MAX_BYTES);
 		render_family(&b, s, (enum prom_snap_family)f);
 		if (buf_failed(&b)) {
 			e = b.err;

@@ -40,6 +40,9 @@ struct prom_extra {
 
 #define PROM_NUM_ERRORS (TW_ERR_INTERNAL + 1)
 
+/* Upper bound of one rendered scrape. */
+#define PROM_SCRAPE_MAX_BYTES ((size_t)4 << 30)
+
 /* Escape a label value into b (backslash, double quote, newline).  Bytes
  * that are not part of valid UTF-8 are written as U+FFFD, so a scrape
  * always parses whatever names an array reports. */

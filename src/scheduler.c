@@ -238,6 +238,17 @@ static void finish_poll(struct sched *s, struct tstate *ts, tw_err e, const char
 		if (backoff < ts->t->interval)
 			backoff = ts->t->interval;
 		ts->next_due = now + (ts->fails > 1 ? jitter(ts, backoff) : backoff);
+		/* the target's own "not before" (HTTP Retry-After) wins if later */
+		if (ts->opened && ts->drv->retry_at) {
+			double ra = ts->drv->retry_at(ts->dstate);
+			/* ...but a hostile "come back next year" is capped */
+			double cap = now + (s->cfg->backoff_max > ts->t->interval ? s->cfg->backoff_max
+										   : ts->t->interval);
+			if (ra > cap)
+				ra = cap;
+			if (ra > ts->next_due)
+				ts->next_due = ra;
+		}
 	}
 }
 

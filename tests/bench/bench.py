@@ -72,6 +72,7 @@ class Procs:
                              stdout=stdout if stdout is not None else lf, stderr=lf, env=env)
         lf.close()
         p.bench_name = name
+        p.bench_log = logpath
         self.live.append(p)
         return p
 
@@ -193,17 +194,42 @@ class PortPool:
 # timed children
 
 
-def run_timed(argv, out_path, env, err_path=None):
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
+def run_timed(argv, out_path, env, err_path=None, peak_rss=False):
     """Run argv to completion; stdout to out_path.  wall (s), cpu (user+sys
-    s of the child, from wait4), maxrss (bytes), rc."""
+    s of the child, from wait4), rc, and with peak_rss its peak RSS (bytes).
+
+    A child's ru_maxrss also counts the RSS of the process it was forked
+    from (Linux records the old image's high-water mark at exec), here this
+    Python process with its tens of MiB; so the peak RSS comes from GNU
+    time (-f %M), whose own small image is what the command is forked
+    from.  Without /usr/bin/time it is NaN."""
+    rss_file = os.path.join(os.path.dirname(out_path), "maxrss.txt")
+    if peak_rss and GNU_TIME:
+        argv = [GNU_TIME, "-f", "%M", "-o", rss_file] + list(argv)
     with open(out_path, "wb") as out, open(err_path or os.devnull, "wb") as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
-        _, status, ru = os.wait4(p.pid, 0)
+        try:
+            _, status, ru = os.wait4(p.pid, 0)
+        except BaseException:
+            # interrupted (Ctrl-C, SIGTERM): stop this child by its pid too
+            p.kill()
+            p.wait()
+            raise
         t1 = time.perf_counter()
     p.returncode = os.waitstatus_to_exitcode(status)
-    return {"wall": t1 - t0, "cpu": ru.ru_utime + ru.ru_stime, "maxrss": ru.ru_maxrss * 1024,
-            "rc": p.returncode}
+    r = {"wall": t1 - t0, "cpu": ru.ru_utime + ru.ru_stime, "rc": p.returncode,
+         "maxrss": float("nan")}
+    if peak_rss and GNU_TIME:
+        try:
+            with open(rss_file) as f:
+                r["maxrss"] = int(f.read().split()[-1]) * 1024
+        except (OSError, ValueError, IndexError):
+            pass
+    return r
 
 
 class Http:
@@ -274,7 +300,13 @@ def wait_until(pred, timeout, what, proc=None, step=0.02):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc is not None and proc.poll() is not None:
-            raise BenchError(f"{what}: process exited with {proc.returncode}")
+            tail = ""
+            try:
+                with open(proc.bench_log, "rb") as f:
+                    tail = f.read()[-1500:].decode("utf-8", "replace")
+            except (OSError, AttributeError):
+                pass
+            raise BenchError(f"{what}: process exited with {proc.returncode}\n{tail}")
         if pred():
             return
         time.sleep(step)
@@ -604,10 +636,10 @@ def measure_agent(ctx, rec, agent, n, runs):
         err = os.path.join(w, "err.txt")
         want_vb = agent.ncols * n
 
-        def tw_once():
+        def tw_once(peak_rss=False):
             a0 = proc_cpu_s(agent.pid)
             r = run_timed([ctx.thinwatch, f"--config.file={once_cfg}", "--log.level=warn",
-                           "--once"], out, env, err)
+                           "--once"], out, env, err, peak_rss=peak_rss)
             r["agent_cpu"] = proc_cpu_s(agent.pid) - a0
             data = read_file(out)
             vols = count_prefix(data, b"thinwatch_volume_provisioned_bytes{")
@@ -668,8 +700,13 @@ def measure_agent(ctx, rec, agent, n, runs):
 
         got = {t: [] for t, _ in tools}
         log(f"{kind} n={n}: warm-up, then {runs} interleaved rounds of {len(tools)} clients")
-        for _, fn in tools:
-            fn()
+        for name, fn in tools:
+            if name == "thinwatch":
+                # the warm-up run, through GNU time, gives the peak RSS
+                # (the rounds run thinwatch directly: exact CPU and wall)
+                once_rss = fn(peak_rss=True)["maxrss"]
+            else:
+                fn()
         for rnd in range(runs):
             k = rnd % len(tools)
             for name, fn in tools[k:] + tools[:k]:
@@ -686,7 +723,7 @@ def measure_agent(ctx, rec, agent, n, runs):
         fig("thinwatch", "poll_wall_s", "poll")
         fig("thinwatch", "once_wall_s", "wall")
         fig("thinwatch", "cpu_per_poll_s", "cpu")
-        fig("thinwatch", "once_peak_rss_bytes", "maxrss")
+        rec.figure(kind, n, "thinwatch", "once_peak_rss_bytes", once_rss)
         fig("thinwatch", "agent_cpu_per_walk_s", "agent_cpu")
         for reps in (25, 50, 100):
             t = f"snmpbulkwalk_r{reps}"
@@ -931,7 +968,7 @@ def round_stats(state, since):
     durs = [p[2] for p in polls]
     return {"polled": len(polls), "start": start, "end": end, "wall": end - start,
             "dur_median": statistics.median(durs), "dur_max": max(durs),
-            "dur_sum": sum(durs)}
+            "dur_sum": sum(durs), "whole_seconds": all(p[1] == int(p[1]) for p in polls)}
 
 
 class FleetScraper:
@@ -1031,6 +1068,9 @@ def run_fleet_daemon(ctx, rec, label, cfg, names, nvol, interval, rounds, scrape
                         state, vols = sc.probe_all(names)
                     done = [a for a, (up, dd, ts) in state.items() if ts > since]
                     if len(done) == ntargets:
+                        if rnd == 0 and res["ready_s"] != res["ready_s"]:
+                            # done before /-/ready was seen: it was so by the scrape
+                            res["ready_s"] = now - t_launch
                         rs = round_stats(state, since)
                         ups = sum(1 for v in state.values() if v[0] == 1)
                         rs["volumes_exported"] = vols
@@ -1091,10 +1131,12 @@ def fleet_report(rec, res):
         rec.figure(tag, res["targets"], f"round{i + 1}", "thinwatch_cpu_s",
                    rs["thinwatch_cpu_round_s"])
     L.append("")
+    coarse = any(rs.get("whole_seconds") for rs in res["rounds"])
     L.append(f"Round 1 took {res['ready_s']:.2f} s from thinwatch's start to `/-/ready` (every "
-             "target polled once). Round walls come from each target's "
-             "`thinwatch_last_poll_success_timestamp_seconds` (printed in whole seconds: ±1 s) "
-             "minus its `thinwatch_poll_duration_seconds`.")
+             "target polled once). A round's wall is from the earliest poll start to the latest "
+             "poll end, each target's end being its `thinwatch_last_poll_success_timestamp_"
+             "seconds` and its start that minus its `thinwatch_poll_duration_seconds`"
+             + (" (the timestamps were printed in whole seconds: ±1 s)." if coarse else "."))
     rec.figure(label.replace(" ", "_"), res["targets"], "round1", "ready_s", res["ready_s"])
     ok = [s for s in res["scrapes"] if s["status"] == 200]
     full = [s for s in ok if s["bytes"] >= 0.9 * max(x["bytes"] for x in ok)] if ok else []
@@ -1332,9 +1374,20 @@ def build_tree(srcdir, work, cflags):
             os.makedirs(os.path.join(dst, os.path.dirname(rel)), exist_ok=True)
             shutil.copy2(os.path.join(srcdir, rel), os.path.join(dst, rel))
     else:
-        shutil.copytree(srcdir, dst, symlinks=True, ignore=shutil.ignore_patterns(
-            "*.o", "*.a", ".deps", "autom4te.cache", "*.log", "*.trs", ".git", "artifacts",
-            "node_modules", "thinwatch", "thinwatch-sim", "config.status", "Makefile"))
+        anywhere = shutil.ignore_patterns("*.o", "*.a", ".deps", ".dirstamp", "autom4te.cache",
+                                          "*.log", "*.trs", ".git", "node_modules")
+        top_only = {"thinwatch", "thinwatch-sim", "config.status", "Makefile", "config.h",
+                    "stamp-h1"}
+
+        def ignore(d, names):
+            skip = set(anywhere(d, names))
+            if os.path.abspath(d) == os.path.abspath(srcdir):
+                skip |= top_only & set(names)
+            if os.path.abspath(d) == os.path.join(os.path.abspath(srcdir), "tests"):
+                skip |= {"artifacts"} & set(names)
+            return skip
+
+        shutil.copytree(srcdir, dst, symlinks=True, ignore=ignore)
     logf = os.path.join(work, "build.log")
     jobs = str(len(os.sched_getaffinity(0)))
     # a build of its own, not a sub-make of `make bench`
