@@ -73,6 +73,10 @@ struct tw_driver {
 	/* Release everything; log out of sessions.  Called once, also after a
 	 * failed open. */
 	void (*close)(void *state);
+	/* Optional: after a failed poll, the monotonic time before which the
+	 * target asked not to be polled again (HTTP Retry-After), or 0.  The
+	 * scheduler's backoff waits at least that long. */
+	double (*retry_at)(void *state);
 };
 
 /* NULL-terminated list of compiled-in drivers (drivers.c). */
