@@ -138,6 +138,7 @@ struct ctx {
 	size_t msglen;
 	struct tw_config *c;
 	const char *basedir;               /* directory of the config file, or NULL */
+	int confine;                       /* fuzzing: open files in basedir only */
 	const struct ynode *gset[NOPTS];   /* where global options were set */
 };
 
@@ -305,16 +306,18 @@ static tw_err load_inline_profile(struct ctx *x, struct tw_target *t, const stru
 }
 
 /* The path a file named in the config is actually opened at: the path
- * itself, except in fuzzing builds, where a fuzzed config must not make the
- * loader open files of its choosing (a device, a secret of the machine):
- * there only BASEDIR/BASENAME is opened (malloc'd), and NULL refuses.  A
- * result other than p is freed by the caller. */
+ * itself, except for cfg_load_string in fuzzing builds, where a fuzzed
+ * config must not make the loader open files of its choosing (a device, a
+ * secret of the machine): there only BASEDIR/BASENAME is opened (malloc'd),
+ * and NULL refuses.  A result other than p is freed by the caller. */
 static char *open_path(const struct ctx *x, char *p)
 {
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 	const char *base = strrchr(p, '/');
 	struct buf b;
 	size_t len;
+	if (!x->confine)
+		return p;
 	base = base ? base + 1 : p;
 	if (!x->basedir || !*base || !strcmp(base, ".") || !strcmp(base, ".."))
 		return NULL;
@@ -1189,7 +1192,7 @@ static tw_err load_root(struct ctx *x, const struct ynode *root)
 /* Turn a loaded document into a config; takes ownership of d.  name is the
  * file name kept in tw_config.file and used in messages; basedir (may be
  * NULL) resolves relative paths. */
-static tw_err load_doc(struct ydoc *d, const char *name, const char *basedir,
+static tw_err load_doc(struct ydoc *d, const char *name, const char *basedir, int confine,
 		       struct tw_config **out, char *msg, size_t msglen)
 {
 	struct ctx x;
@@ -1205,6 +1208,7 @@ static tw_err load_doc(struct ydoc *d, const char *name, const char *basedir,
 		goto out;
 	}
 	x.basedir = basedir;
+	x.confine = confine;
 	e = load_root(&x, d->root);
 out:
 	if (e == TW_ERR_NOMEM)
@@ -1232,7 +1236,7 @@ tw_err cfg_load(const char *path, struct tw_config **out, char *msg, size_t msgl
 		ydoc_free(d);
 		return tw_seterr(msg, msglen, TW_ERR_NOMEM, "%s: out of memory", path);
 	}
-	e = load_doc(d, path, basedir, out, msg, msglen);
+	e = load_doc(d, path, basedir, 0, out, msg, msglen);
 	free(basedir);
 	return e;
 }
@@ -1245,7 +1249,11 @@ tw_err cfg_load_string(const char *name, const char *text, size_t len, const cha
 
 	if ((e = ydoc_load_string(name, text, len, &d, msg, msglen)))
 		return e;
-	return load_doc(d, name, basedir, out, msg, msglen);
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+	return load_doc(d, name, basedir, 1, out, msg, msglen);
+#else
+	return load_doc(d, name, basedir, 0, out, msg, msglen);
+#endif
 }
 
 static void target_free(struct tw_target *t)

@@ -100,8 +100,8 @@ tw_err cfg_load(const char *path, struct tw_config **out, char *msg, size_t msgl
  * as tw_config.file; basedir resolves relative paths (profiles, secret
  * files); NULL leaves them relative to the current directory.  In builds
  * with FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (--enable-fuzzing) the files
- * a config names (secrets, tls.ca_file) are only ever opened in basedir, by
- * base name, whatever the path says. */
+ * a config loaded this way names (secrets, tls.ca_file) are only ever opened
+ * in basedir, by base name, whatever the path says (cfg_load is unchanged). */
 tw_err cfg_load_string(const char *name, const char *text, size_t len, const char *basedir,
 		       struct tw_config **out, char *msg, size_t msglen);
 void cfg_free(struct tw_config *c);  /* NULL-safe */

@@ -5,14 +5,17 @@
  *   GET /api/cluster                      -> version
  *   GET /api/storage/aggregates (pages)   -> one pool per aggregate
  *   GET /api/storage/volumes (pages)      -> volumes, guarantee.type by name
+ *   GET /api/storage/luns (pages)         -> LUNs, nested in their volume
  * Pages follow _links.next.href until it is absent; a next link equal to
  * the page just read is a loop and fails the poll (TW_ERR_PROTOCOL).
  *
  * Pools: capacity = space.block_storage.size, used = .used (includes the
  * guarantees of thick volumes), free = .available.  Volumes: provisioned =
  * space.size, consumed = space.used, thin = guarantee.type == "none".
- * LUNs live inside volumes and are not exported (the volume already counts
- * the promise).  FlexGroups: see ontap_map_volumes in rest_map.h. */
+ * LUNs live inside volumes: exported as volumes "svm:/vol/VOL/LUN" in their
+ * volume's aggregate with TW_NESTED, so the pool sums count the volume's
+ * promise once and not the LUN's again.  FlexGroups: see ontap_map_volumes
+ * in rest_map.h. */
 #include "config.h"
 #include "rest.h"
 #include "rest_json.h"
@@ -30,8 +33,11 @@
 #define ONTAP_VOL_FIELDS                                                                   \
 	"name,uuid,svm.name,style,type,state,aggregates,size,guarantee.type,"              \
 	"guarantee.honored,space.size,space.used,space.physical_used"
+#define ONTAP_LUN_FIELDS                                                                   \
+	"name,uuid,svm.name,location.volume.name,space.size,space.used,"                   \
+	"space.guarantee.requested,space.guarantee.reserved,serial_number"
 
-enum ontap_phase { OP_CLUSTER, OP_AGGRS, OP_VOLS, OP_DONE };
+enum ontap_phase { OP_CLUSTER, OP_AGGRS, OP_VOLS, OP_LUNS, OP_DONE };
 
 struct ontap {
 	enum ontap_phase phase;
@@ -252,6 +258,110 @@ tw_err ontap_map_volumes(const json_t *root, struct snap_builder *b, char *msg, 
 	return TW_OK;
 }
 
+/* "a:b" or "b" when a is NULL or empty; NULL on OOM. */
+static char *qualify(const char *svm, const char *name)
+{
+	size_t sl = svm ? strlen(svm) : 0, nl = strlen(name);
+	char *label = malloc(sl + nl + 2);
+	if (!label)
+		return NULL;
+	if (sl) {
+		memcpy(label, svm, sl);
+		label[sl] = ':';
+		memcpy(label + sl + 1, name, nl + 1);
+	} else {
+		memcpy(label, name, nl + 1);
+	}
+	return label;
+}
+
+/* The pool of the volume called label ("svm:vol"): the volume's own, or for
+ * a FlexGroup (exported as parts "svm:vol@aggr") the first part's. */
+static uint32_t volume_pool(struct snap_builder *b, const char *label)
+{
+	struct tw_volume *v = snap_builder_find_volume(b, label);
+	size_t n, ll;
+	if (v)
+		return v->pool;
+	ll = strlen(label);
+	n = snap_builder_nvolumes(b);
+	for (size_t i = 0; i < n; i++) {
+		v = snap_builder_volume_at(b, i);
+		if (v && !(v->flags & TW_NESTED) && strncmp(v->name, label, ll) == 0 &&
+		    v->name[ll] == '@')
+			return v->pool;
+	}
+	return TW_NO_POOL;
+}
+
+/* A LUN serial as the wwn label: printable ASCII, 1 to 64 characters. */
+static int serial_ok(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++, n++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return n > 0 && n <= 64;
+}
+
+tw_err ontap_map_luns(const json_t *root, struct snap_builder *b, char *msg, size_t msglen)
+{
+	json_t *recs, *r;
+	size_t i;
+	tw_err e = rj_array(root, "records", "luns", &recs, msg, msglen);
+	if (e)
+		return e;
+	json_array_foreach(recs, i, r) {
+		const char *name = NULL, *svm = NULL, *vol = NULL, *serial = NULL;
+		uint64_t prov = 0, cons = 0;
+		int hp, hc, rs, rv, rser, res, req, reserved = 0, requested = 0, thin = -1;
+		uint32_t pool = TW_NO_POOL;
+		struct tw_volume *v;
+		char *label;
+		if (!json_is_object(r))
+			return rj_bad(msg, msglen, "luns", i, "record", "an object");
+		if (rj_str(r, "name", &name) != 1 || !*name)
+			return rj_bad(msg, msglen, "luns", i, "name", "a non-empty string");
+		if ((rs = rj_str(r, "svm.name", &svm)) < 0)
+			return rj_bad(msg, msglen, "luns", i, "svm.name", "a string");
+		if ((rv = rj_str(r, "location.volume.name", &vol)) < 0)
+			return rj_bad(msg, msglen, "luns", i, "location.volume.name", "a string");
+		if ((hp = rj_u64(r, "space.size", &prov)) < 0)
+			return rj_bad(msg, msglen, "luns", i, "space.size", "a non-negative integer");
+		if ((hc = rj_u64(r, "space.used", &cons)) < 0)
+			return rj_bad(msg, msglen, "luns", i, "space.used", "a non-negative integer");
+		if ((res = rj_bool(r, "space.guarantee.reserved", &reserved)) < 0)
+			return rj_bad(msg, msglen, "luns", i, "space.guarantee.reserved", "a boolean");
+		if ((req = rj_bool(r, "space.guarantee.requested", &requested)) < 0)
+			return rj_bad(msg, msglen, "luns", i, "space.guarantee.requested", "a boolean");
+		if ((rser = rj_str(r, "serial_number", &serial)) < 0)
+			return rj_bad(msg, msglen, "luns", i, "serial_number", "a string");
+		/* the reservation in force, else the one asked for */
+		if (res == 1)
+			thin = !reserved;
+		else if (req == 1)
+			thin = !requested;
+		if (rs != 1 || !*svm)
+			svm = NULL;
+		if (rv == 1 && *vol) {
+			if (!(label = qualify(svm, vol)))
+				return TW_ERR_NOMEM;
+			pool = volume_pool(b, label);
+			free(label);
+		}
+		if (!(label = qualify(svm, name)))
+			return TW_ERR_NOMEM;
+		v = rj_volume_add(b, label, pool, hp == 1, prov, hc == 1, cons, thin);
+		free(label);
+		if (!v)
+			return TW_ERR_NOMEM;
+		v->flags |= TW_NESTED;
+		if (rser == 1 && serial_ok(serial) && !(v->wwn = tw_strdup(serial)))
+			return TW_ERR_NOMEM;
+	}
+	return TW_OK;
+}
+
 int ontap_next_href(const json_t *root, const char **href)
 {
 	const char *h = NULL;
@@ -320,6 +430,14 @@ static int ontap_next(void *vs, const struct rest_target *t, struct rest_request
 					 "/api/storage/volumes?fields=" ONTAP_VOL_FIELDS
 					 "&max_records=%d", ONTAP_PAGE);
 		return 1;
+	case OP_LUNS:
+		if (o->next)
+			rest_request_set(rq, REST_GET, "%s", o->next);
+		else
+			rest_request_set(rq, REST_GET,
+					 "/api/storage/luns?fields=" ONTAP_LUN_FIELDS "&max_records=%d",
+					 ONTAP_PAGE);
+		return 1;
 	case OP_DONE:
 		break;
 	}
@@ -343,8 +461,10 @@ static tw_err ontap_response(void *vs, struct snap_builder *b, const struct rest
 		break;
 	case OP_AGGRS:
 	case OP_VOLS:
-		e = o->phase == OP_AGGRS ? ontap_map_aggregates(root, b, msg, msglen)
-					 : ontap_map_volumes(root, b, msg, msglen);
+	case OP_LUNS:
+		e = o->phase == OP_AGGRS  ? ontap_map_aggregates(root, b, msg, msglen)
+		    : o->phase == OP_VOLS ? ontap_map_volumes(root, b, msg, msglen)
+					  : ontap_map_luns(root, b, msg, msglen);
 		if (e)
 			break;
 		hn = ontap_next_href(root, &href);
@@ -364,7 +484,8 @@ static tw_err ontap_response(void *vs, struct snap_builder *b, const struct rest
 			if (!(o->next = tw_strdup(href)))
 				e = TW_ERR_NOMEM;
 		} else {
-			o->phase = o->phase == OP_AGGRS ? OP_VOLS : OP_DONE;
+			o->phase = o->phase == OP_AGGRS ? OP_VOLS : o->phase == OP_VOLS ? OP_LUNS
+											: OP_DONE;
 		}
 		break;
 	case OP_DONE:

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define REST_DEFAULT_MAX_RESPONSE ((uint64_t)32 << 20)
 #define REST_MAX_HEADER_BYTES ((size_t)64 << 10)
@@ -21,6 +22,8 @@
 #define REST_MAX_BODY ((size_t)1 << 20)
 #define REST_MAX_REQUESTS_PER_POLL 20000u
 #define REST_LOGOUT_TIMEOUT 5.0
+#define REST_MAX_RETRY_AFTER 3600.0          /* seconds: an array's Retry-After is capped */
+#define REST_KEEP_BODY_BYTES ((size_t)1 << 20) /* a larger body buffer is freed after the poll */
 
 enum rest_phase { PH_IDLE, PH_LOGIN, PH_POLL };
 
@@ -43,6 +46,7 @@ struct rest_engine {
 	double deadline;
 	struct snap_builder *b;
 	double req_started;
+	double retry_at;       /* monotonic: the array asked for no request before this */
 	struct rest_stats stats;
 };
 
@@ -573,6 +577,7 @@ tw_err rest_drv_start(void *state, struct snap_builder *b, double deadline, char
 	}
 	e->b = b;
 	e->deadline = deadline;
+	e->retry_at = 0;
 	e->logins_this_poll = 0;
 	e->requests_this_poll = 0;
 	e->v->poll_begin(e->vs);
@@ -671,9 +676,33 @@ static tw_err map_curl_error(struct rest_engine *e, CURLcode code, char *msg, si
 	return tw_seterr(msg, msglen, err, "%s: %s", w, detail);
 }
 
+/* Seconds the answer's Retry-After asks for (delay-seconds or an
+ * HTTP-date, RFC 9110), capped at REST_MAX_RETRY_AFTER; 0 when absent,
+ * malformed or in the past. */
+static double retry_after(const struct rest_response *r)
+{
+	char *v = rest_response_header(r, "Retry-After");
+	uint64_t secs;
+	double d = 0;
+	if (!v)
+		return 0;
+	if (tw_parse_u64(v, &secs) == 0) {
+		d = (double)secs;
+	} else {
+		time_t when = curl_getdate(v, NULL);
+		if (when != (time_t)-1)
+			d = difftime(when, time(NULL));
+	}
+	free(v);
+	if (!(d > 0))
+		return 0;
+	return d > REST_MAX_RETRY_AFTER ? REST_MAX_RETRY_AFTER : d;
+}
+
 static void http_error(struct rest_engine *e, tw_err err, char *msg, size_t msglen)
 {
-	char w[160], text[160] = "";
+	char w[160], text[160] = "", ra[48] = "";
+	double secs = 0;
 	where(e, w, sizeof w);
 	if (e->v->error_text && e->resp.body.len)
 		e->v->error_text(&e->resp, text, sizeof text);
@@ -681,8 +710,15 @@ static void http_error(struct rest_engine *e, tw_err err, char *msg, size_t msgl
 		tw_seterr(msg, msglen, err, "%s: HTTP %ld redirect not followed", w, e->resp.status);
 		return;
 	}
-	tw_seterr(msg, msglen, err, "%s: HTTP %ld%s%s", w, e->resp.status, text[0] ? ": " : "",
-		  text);
+	/* 429 Too Many Requests, 503 Service Unavailable: the array may say
+	 * when to come back; the scheduler will not poll it sooner. */
+	if ((e->resp.status == 429 || e->resp.status == 503) &&
+	    (secs = retry_after(&e->resp)) > 0) {
+		e->retry_at = tw_now_mono() + secs;
+		snprintf(ra, sizeof ra, " (Retry-After %.0fs)", secs);
+	}
+	tw_seterr(msg, msglen, err, "%s: HTTP %ld%s%s%s", w, e->resp.status, ra,
+		  text[0] ? ": " : "", text);
 }
 
 /* Decide what a response means.  Returns REST_V_OK to go on with the
@@ -806,6 +842,10 @@ enum tw_step rest_drv_step(void *state, const struct tw_fdset *ready, double now
 		curl_multi_remove_handle(e->multi, e->easy);
 		e->attached = 0;
 	}
+	/* Hand back the memory of an unusually large answer (up to
+	 * max_response_bytes) rather than keep it between polls. */
+	if (e->resp.body.alloc > REST_KEEP_BODY_BYTES)
+		buf_free(&e->resp.body);
 	e->phase = PH_IDLE;
 	e->b = NULL;
 	*result = err;
@@ -825,6 +865,8 @@ void rest_drv_abort(void *state)
 		e->v->forget(e->vs);
 		e->session = 0;
 	}
+	if (e->resp.body.alloc > REST_KEEP_BODY_BYTES)
+		buf_free(&e->resp.body);
 	e->phase = PH_IDLE;
 	e->b = NULL;
 }
@@ -893,6 +935,12 @@ void rest_drv_close(void *state)
 	e->session = 0;
 	engine_free(e);
 	st->e = NULL;
+}
+
+double rest_drv_retry_at(void *state)
+{
+	const struct rest_engine *e = ((struct rest_drv_state *)state)->e;
+	return e ? e->retry_at : 0;
 }
 
 void rest_drv_stats(void *state, struct rest_stats *out)

@@ -15,6 +15,9 @@
  *     accepted (the cap applies to the decoded bytes), redirects refused,
  *     proxies from the environment honoured (libcurl's default);
  *   - each request bounded by the poll deadline (CURLOPT_TIMEOUT_MS);
+ *   - an answer of 429 or 503 with Retry-After (seconds or an HTTP-date,
+ *     capped at one hour) sets a "not before" time that the scheduler's
+ *     backoff honours (tw_driver.retry_at);
  *   - one session per target: log in when there is none, reuse it across
  *     polls, log in again at most once per poll when the array says the
  *     session expired (401/403 or the vendor's own code), log out in close();
@@ -150,6 +153,9 @@ enum tw_step rest_drv_step(void *state, const struct tw_fdset *ready, double now
 			   char *msg, size_t msglen);
 void rest_drv_abort(void *state);
 void rest_drv_close(void *state);
+/* Monotonic time before which the array asked not to be called again
+ * (Retry-After of the last poll's failing answer), or 0. */
+double rest_drv_retry_at(void *state);
 
 /* Driver state as the core allocates it: one pointer to the engine. */
 struct rest_drv_state {
@@ -175,6 +181,7 @@ struct rest_drv_state {
 		.step = rest_drv_step,                                                        \
 		.abort = rest_drv_abort,                                                      \
 		.close = rest_drv_close,                                                      \
+		.retry_at = rest_drv_retry_at,                                                \
 	}
 
 /* Counters for tests and debug logs (not metrics). */

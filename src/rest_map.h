@@ -23,6 +23,13 @@ tw_err ontap_map_aggregates(const json_t *root, struct snap_builder *b, char *ms
  * FlexGroup spanning k aggregates becomes k parts "svm:name@aggr" holding an
  * even share of its size and use (see docs/rest.md). */
 tw_err ontap_map_volumes(const json_t *root, struct snap_builder *b, char *msg, size_t msglen);
+/* GET /api/storage/luns page (after every volume page): LUNs as volumes
+ * "svm:/vol/VOL/LUN" flagged TW_NESTED (exported, not summed into the
+ * pool) in their volume's aggregate (a FlexGroup's: its first part's; none
+ * when the volume is unknown); provisioned = space.size, consumed =
+ * space.used, thin = !space.guarantee.reserved (else !requested), wwn =
+ * serial_number as given. */
+tw_err ontap_map_luns(const json_t *root, struct snap_builder *b, char *msg, size_t msglen);
 /* _links.next.href of a collection page: 1 and *href (borrowed) when there
  * is a next page, 0 when not, -1 when the link is malformed or leaves the
  * API (absolute URL, not starting with '/'). */

@@ -28,20 +28,23 @@ static const char *const thinwatch_keys[] = { "pools", NULL };
 static const char *const snmprec_keys[] = { "file", NULL };
 /* vendor REST APIs (sim_rest.c parses the `rest` section from the node) */
 static const char *const rest_keys[] = { "pools", "rest", NULL };
+/* ONTAP also has LUNs inside its volumes (`luns`, read by sim_rest.c too) */
+static const char *const ontap_keys[] = { "pools", "rest", "luns", NULL };
 
 static const struct personality {
 	const char *name;
 	const char *const *keys;
+	int rest;                  /* served over REST (sim_rest.c), not SNMP */
 } personalities[] = {
-	{ SIM_PERSONALITY_THINWATCH, thinwatch_keys },
-	{ SIM_PERSONALITY_SNMPREC, snmprec_keys },
-	{ "ontap", rest_keys },
-	{ "purefa", rest_keys },
-	{ "hpe3par", rest_keys },
-	{ "oceanstor", rest_keys },
-	{ "powerstore", rest_keys },
-	{ "ibmsv", rest_keys },
-	{ "unity", rest_keys },
+	{ SIM_PERSONALITY_THINWATCH, thinwatch_keys, 0 },
+	{ SIM_PERSONALITY_SNMPREC, snmprec_keys, 0 },
+	{ "ontap", ontap_keys, 1 },
+	{ "purefa", rest_keys, 1 },
+	{ "hpe3par", rest_keys, 1 },
+	{ "oceanstor", rest_keys, 1 },
+	{ "powerstore", rest_keys, 1 },
+	{ "ibmsv", rest_keys, 1 },
+	{ "unity", rest_keys, 1 },
 };
 
 static const char *const common_array_keys[] = {
@@ -798,9 +801,14 @@ static tw_err parse_array(struct ctx *c, const struct ynode *n, struct sim_array
 		return e;
 	if ((x = ymap_get(n, "snmp")) && (e = parse_snmp(c, x, &a->snmp)))
 		return e;
-	if ((x = ymap_get(n, "fault")) &&
-	    (e = sim_fault_from_yaml(c->d, x, &a->fault, c->msg, c->msglen)))
-		return e;
+	if ((x = ymap_get(n, "fault"))) {
+		char why[160];
+		if ((e = sim_fault_from_yaml(c->d, x, &a->fault, c->msg, c->msglen)))
+			return e;
+		if (sim_fault_check_for(&a->fault, pers->rest ? SIM_FAULT_REST : SIM_FAULT_SNMP, why,
+					sizeof why))
+			return yerr(c->msg, c->msglen, c->d, x, "array '%s': %s", a->name, why);
+	}
 
 	if (strcmp(a->personality, SIM_PERSONALITY_SNMPREC) == 0) {
 		const char *s;
@@ -821,7 +829,7 @@ static tw_err parse_array(struct ctx *c, const struct ynode *n, struct sim_array
 
 	/* thinwatch: an SNMP agent over pools and volumes; REST personalities:
 	 * the same pools served over HTTP(S) (sim_rest.c reads `rest`) */
-	if (pers->keys == rest_keys) {
+	if (pers->rest) {
 		if (a->snmp.enabled)
 			return yerr(c->msg, c->msglen, c->d, n,
 				    "array '%s': personality %s is served over REST, not SNMP",
@@ -830,10 +838,6 @@ static tw_err parse_array(struct ctx *c, const struct ynode *n, struct sim_array
 			return yerr(c->msg, c->msglen, c->d, n,
 				    "array '%s': personality %s needs a 'rest' section", a->name,
 				    a->personality);
-		if (ymap_get(n, "fault"))
-			return yerr(c->msg, c->msglen, c->d, ymap_get(n, "fault"),
-				    "array '%s': 'fault' applies to SNMP arrays (REST faults: POST "
-				    "/_sim/fault on the array's server)", a->name);
 	} else if (!a->snmp.enabled) {
 		return yerr(c->msg, c->msglen, c->d, n,
 			    "array '%s': personality thinwatch needs an 'snmp' section", a->name);

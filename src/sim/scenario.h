@@ -12,14 +12,17 @@
  *       personality: thinwatch      # thinwatch (THINWATCH-MIB, default) | snmprec |
  *                                   # ontap purefa hpe3par oceanstor powerstore ibmsv
  *                                   # unity (vendor REST APIs: a `rest:` section instead
- *                                   # of `snmp:`, see sim_rest.h; pools as thinwatch)
+ *                                   # of `snmp:`, see sim_rest.h; pools as thinwatch;
+ *                                   # ontap also takes `luns:`, see sim_rest.h)
  *       vendor: thinwatch           # optional identity strings (thinwatch personality)
  *       model: thinwatch-sim
  *       serial: TW0001
  *       version: 0.1.0
- *       fault: drop                 # optional SNMP fault personality, see sim_fault.h
- *                                   # (or { type: delay, delay_ms: 1500 }); switchable
- *                                   # at run time through --control
+ *       fault: drop                 # optional fault personality, see sim_fault.h
+ *                                   # (or { type: delay, delay_ms: 1500 }); SNMP faults
+ *                                   # for SNMP arrays, REST faults (http500, drip, ...)
+ *                                   # for REST arrays; switchable at run time through
+ *                                   # --control
  *       snmp:
  *         listen: 127.0.0.1:16100   # [udp:]HOST:PORT, UDP over IPv4; --listen NAME=ADDR overrides
  *         community: public         # v1/v2c community; default "public" unless users are given
@@ -123,7 +126,8 @@ struct sim_array {
 	struct sim_snmp_conf snmp;
 	struct sim_pool *pools;
 	size_t npools;
-	struct sim_fault fault;      /* `fault:` (sim_fault.h); none by default */
+	struct sim_fault fault;      /* `fault:` (sim_fault.h); none by default; of a
+				      * type that applies to the array's protocol */
 	const struct ynode *node;    /* the array's YAML mapping, NULL if built from the
 				      * command line: for personality-specific keys */
 	char where[160];             /* "file:line:col" or "--snmprec" for messages */

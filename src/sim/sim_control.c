@@ -1,9 +1,11 @@
 /* sim_control.c: the simulator's control endpoint (see sim_control.h):
  * libmicrohttpd in external-select mode on the simulator's event loop,
- * two routes (POST /fault, GET /stats), JSON through jansson. */
+ * two routes (POST /fault, GET /stats) over the SNMP agent's arrays and
+ * the REST servers' arrays, JSON through jansson. */
 #include "config.h"
 #include "sim/sim_control.h"
 #include "sim/sim_fault.h"
+#include "sim/sim_rest.h"
 #include "sim/sim_snmp.h"
 #include "buf.h"
 #include "log.h"
@@ -21,6 +23,7 @@
 struct sim_control {
 	struct MHD_Daemon *d;
 	struct sim_snmp *agent;
+	struct sim_rest *rest;
 	char address[96];
 	fd_set es; /* MHD wants an except set too; select() here does not use it */
 };
@@ -76,12 +79,13 @@ struct args_check {
 static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				 const char *value)
 {
-	static const char *const known[] = { "array", "type", "delay_ms", "rows" };
 	struct args_check *ac = cls;
 	(void)kind;
 	(void)value;
-	for (size_t i = 0; i < TW_ARRAY_LEN(known); i++)
-		if (strcmp(key, known[i]) == 0)
+	if (strcmp(key, "array") == 0 || strcmp(key, "type") == 0)
+		return MHD_YES;
+	for (size_t i = 0; sim_fault_params[i]; i++)
+		if (strcmp(key, sim_fault_params[i]) == 0)
 			return MHD_YES;
 	ac->bad = key;
 	return MHD_NO;
@@ -91,35 +95,65 @@ static enum MHD_Result post_fault(struct sim_control *ctl, struct MHD_Connection
 {
 	const char *array = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "array");
 	const char *type = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "type");
-	static const char *const params[] = { "delay_ms", "rows" };
 	struct args_check ac = { NULL };
 	struct sim_fault f;
-	char msg[256] = "", desc[64];
+	char msg[256] = "", desc[192];
 	size_t i;
 
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_arg, &ac);
 	if (ac.bad)
 		return reply_text(c, 400, "unknown parameter '%s' (expected array, type, delay_ms, "
-					  "rows)", ac.bad);
+					  "rows, retry_after, depth, bytes, to)", ac.bad);
 	if (!array || !type)
 		return reply_text(c, 400, "expected /fault?array=NAME&type=TYPE");
 	sim_fault_init(&f);
 	if (sim_fault_parse_type(type, &f.type))
 		return reply_text(c, 400, "unknown fault type '%s'", type);
-	for (i = 0; i < TW_ARRAY_LEN(params); i++) {
-		const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, params[i]);
-		if (v && sim_fault_set_param(&f, params[i], v, msg, sizeof msg))
+	for (i = 0; sim_fault_params[i]; i++) {
+		const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+							    sim_fault_params[i]);
+		if (v && sim_fault_set_param(&f, sim_fault_params[i], v, msg, sizeof msg))
 			return reply_text(c, 400, "%s", msg);
 	}
 	if (sim_fault_check(&f, msg, sizeof msg))
 		return reply_text(c, 400, "%s", msg);
 	i = ctl->agent ? sim_snmp_find(ctl->agent, array) : SIM_SNMP_NONE;
-	if (i == SIM_SNMP_NONE)
-		return reply_text(c, 404, "no SNMP array named '%s'", array);
-	if (sim_snmp_set_fault(ctl->agent, i, &f, msg, sizeof msg))
-		return reply_text(c, 400, "%s", msg);
-	sim_fault_describe(sim_snmp_get_fault(ctl->agent, i), desc, sizeof desc);
+	if (i != SIM_SNMP_NONE) {
+		if (sim_fault_check_for(&f, SIM_FAULT_SNMP, msg, sizeof msg) ||
+		    sim_snmp_set_fault(ctl->agent, i, &f, msg, sizeof msg))
+			return reply_text(c, 400, "%s: %s", array, msg);
+		sim_fault_describe(sim_snmp_get_fault(ctl->agent, i), desc, sizeof desc);
+		return reply_text(c, 200, "%s: fault %s", array, desc);
+	}
+	i = sim_rest_find(ctl->rest, array);
+	if (i == SIM_REST_NONE)
+		return reply_text(c, 404, "no array named '%s'", array);
+	if (sim_rest_set_fault(ctl->rest, i, &f, msg, sizeof msg))
+		return reply_text(c, 400, "%s: %s", array, msg);
+	sim_rest_get_fault(ctl->rest, i, &f);
+	sim_fault_describe(&f, desc, sizeof desc);
 	return reply_text(c, 200, "%s: fault %s", array, desc);
+}
+
+/* One REST array's entry of GET /stats. */
+static json_t *rest_stats(struct sim_rest *r, size_t i)
+{
+	struct sim_rest_stats st;
+	struct sim_fault f;
+	json_t *a, *log = json_array();
+	sim_rest_get_fault(r, i, &f);
+	sim_rest_get_stats(r, i, &st);
+	for (size_t k = 0; log && k < st.nlog; k++)
+		json_array_append_new(log, json_pack("[f,i]", st.log[k].t, (int)st.log[k].status));
+	a = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "protocol",
+		      "rest", "fault", sim_fault_name(f.type), "delay_ms", (json_int_t)f.delay_ms,
+		      "retry_after", (json_int_t)f.retry_after, "depth", (json_int_t)f.depth,
+		      "bytes", (json_int_t)f.bytes, "to", f.to, "requests", (json_int_t)st.requests,
+		      "connections", (json_int_t)st.connections, "logins", (json_int_t)st.logins,
+		      "login_failures", (json_int_t)st.login_failures, "logouts",
+		      (json_int_t)st.logouts, "sessions", (json_int_t)st.sessions, "expired",
+		      (json_int_t)st.expired, "request_log", log);
+	return a;
 }
 
 static enum MHD_Result get_stats(struct sim_control *ctl, struct MHD_Connection *c)
@@ -140,6 +174,10 @@ static enum MHD_Result get_stats(struct sim_control *ctl, struct MHD_Connection 
 			      (json_int_t)st.delayed, "garbled", (json_int_t)st.garbled, "refused",
 			      (json_int_t)st.refused);
 		bad = !a || json_object_set_new(arrays, sim_snmp_name(ctl->agent, i), a);
+	}
+	for (size_t i = 0; !bad && i < sim_rest_count(ctl->rest); i++) {
+		json_t *a = rest_stats(ctl->rest, i);
+		bad = !a || json_object_set_new(arrays, sim_rest_name(ctl->rest, i), a);
 	}
 	text = bad ? NULL : json_dumps(root, JSON_COMPACT);
 	json_decref(arrays);
@@ -204,8 +242,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	tw_log(TW_LOG_WARN, "control endpoint", "detail", line, NULL);
 }
 
-tw_err sim_control_start(const char *listen, struct sim_snmp *agent, struct sim_control **out,
-			 char *msg, size_t msglen)
+tw_err sim_control_start(const char *listen, struct sim_snmp *agent, struct sim_rest *rest,
+			 struct sim_control **out, char *msg, size_t msglen)
 {
 	struct sim_control *ctl;
 	struct sockaddr_in sin;
@@ -231,6 +269,7 @@ tw_err sim_control_start(const char *listen, struct sim_snmp *agent, struct sim_
 	if (!(ctl = calloc(1, sizeof *ctl)))
 		return tw_seterr(msg, msglen, TW_ERR_NOMEM, "out of memory");
 	ctl->agent = agent;
+	ctl->rest = rest;
 	FD_ZERO(&ctl->es);
 	ctl->d = MHD_start_daemon(MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, ctl,
 				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,

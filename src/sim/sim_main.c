@@ -58,8 +58,9 @@ static const char usage_text[] =
 "  --pidfile FILE         write the process id to FILE\n"
 "  --control HOST:PORT    serve the control API there (tests; no auth, use\n"
 "                         loopback): POST /fault?array=NAME&type=TYPE[&delay_ms=N]\n"
-"                         [&rows=K] switches an SNMP array's fault, GET /stats\n"
-"                         counts what each SNMP array's port saw (sim_control.h)\n"
+"                         [&rows=K][&retry_after=S][&depth=N][&bytes=SIZE][&to=URL]\n"
+"                         switches an array's fault, GET /stats counts what\n"
+"                         each array saw (sim_control.h)\n"
 "  --ready-file FILE      once every array listens, write the listening lines to\n"
 "                         FILE (created atomically)\n"
 "  --log.level LEVEL      debug, info (default), warn, error\n"
@@ -74,7 +75,7 @@ static const char usage_text[] =
 "      model: thinwatch-sim         #   Serial, Version)\n"
 "      serial: TW0001\n"
 "      version: 0.1.0\n"
-"      fault: none                  # SNMP fault personality, also switchable at run\n"
+"      fault: none                  # fault personality, also switchable at run\n"
 "                                   #   time (--control): none drop auth garbage\n"
 "                                   #   truncate wrong_type c64max, or a mapping:\n"
 "                                   #   { type: delay, delay_ms: 1500 },\n"
@@ -128,7 +129,13 @@ static const char usage_text[] =
 "              session_ttl: 0s, max_sessions: 16 }\n"
 "and serve the vendor's API over HTTPS (tls: false for HTTP); GET /_sim/stats,\n"
 "POST /_sim/expire and POST /_sim/fault?kind=K&count=N on the same server\n"
-"help tests (see src/sim/sim_rest.h).\n"
+"help tests (see src/sim/sim_rest.h).  Their `fault:` takes the REST faults:\n"
+"auth garbage truncate wrong_type http500 endless drip bad_utf8 wrong_name,\n"
+"{ type: http503|http429, retry_after: 3 }, { type: huge, bytes: 100MiB },\n"
+"{ type: deep, depth: 100000 }, { type: drip|endless, delay_ms: 100 },\n"
+"{ type: redirect, to: \"http://127.0.0.2:8443\" } (src/sim/sim_fault.h).\n"
+"ontap arrays may list `luns:` ({ name: /vol/VOL/LUN, svm: vs1, size: 1TiB,\n"
+"used: 1GiB, thin: true, serial: ... }) inside their volumes.\n"
 "\n"
 "SNMP: v1, v2c and v3 (USM) on each array's own UDP port, read-only.\n"
 "THINWATCH-MIB (mibs/THINWATCH-MIB.txt) under .1.3.6.1.4.1.424242; sysObjectID\n"
@@ -430,7 +437,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.control) {
-		if (sim_control_start(o.control, agent, &ctl, msg, sizeof msg)) {
+		if (sim_control_start(o.control, agent, rest, &ctl, msg, sizeof msg)) {
 			tw_log(TW_LOG_ERROR, "cannot start", "error", msg, NULL);
 			rc = 1;
 			goto out;

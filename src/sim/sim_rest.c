@@ -1,8 +1,10 @@
 /* sim_rest.c: the simulator's REST core (see sim_rest.h): parses each REST
- * array's `rest:` section, makes or loads the TLS certificate, runs one
- * libmicrohttpd server per array, keeps sessions and counters, serves the
- * /_sim control endpoints and hands API requests to the vendor personality
- * (sim_rest_vendors.c). */
+ * array's `rest:` (and ONTAP `luns:`) section, makes or loads the TLS
+ * certificate, runs one libmicrohttpd server per array (a thread per
+ * connection, one lock per server), keeps sessions, counters and a log of
+ * request times, serves the /_sim control endpoints, applies the array's
+ * fault personality (acted out by sim_rest_fault.c) and hands API requests
+ * to the vendor personality (sim_rest_vendors.c). */
 #include "config.h"
 #include "sim/sim_rest.h"
 #include "sim/sim_rest_int.h"
@@ -18,6 +20,7 @@
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,8 @@ struct sr_stats {
 };
 
 struct sr_server {
+	pthread_mutex_t mu;        /* everything below that a request touches */
+	int mu_ready;
 	const struct sim_array *a;
 	const struct sr_personality *pers;
 	struct sr_conf conf;
@@ -53,6 +58,16 @@ struct sr_server {
 	unsigned fault_count;
 	char *cert_pem, *key_pem;  /* per-array files, or borrowed from sim_rest */
 	int own_pem;
+	/* fault personality (sim_fault.h) and what it needs */
+	struct sim_fault pfault;
+	char self_other[96];       /* "scheme://127.0.0.2:PORT": default redirect target */
+	char *wrong_cert, *wrong_key; /* wrong_name certificate, made when first needed */
+	int serving_wrong;         /* the daemon presents the wrong-name certificate */
+	int stopping;              /* atomic: stream readers give up */
+	struct sim_rest_hit log[SIM_REST_LOG]; /* ring of the last API calls */
+	uint64_t nlog;             /* API calls logged since start */
+	struct sr_lun *luns;       /* ontap `luns:` */
+	size_t nluns;
 };
 
 struct sim_rest {
@@ -99,12 +114,22 @@ const char *sr_cookie(const struct sr_req *rq, const char *name)
 	return MHD_lookup_connection_value(rq->conn, MHD_COOKIE_KIND, name);
 }
 
+static int auth_refused(const struct sr_server *s)
+{
+	return s->pfault.type == SIM_FAULT_AUTH;
+}
+
+int sr_secret_ok(const struct sr_req *rq, const char *given, const char *expected)
+{
+	return given && expected && !auth_refused(rq->s) && strcmp(given, expected) == 0;
+}
+
 int sr_basic_ok(const struct sr_req *rq)
 {
 	char *pass = NULL;
 	char *user = MHD_basic_auth_get_username_password(rq->conn, &pass);
 	int ok = user && pass && strcmp(user, rq->s->conf.username) == 0 &&
-		 strcmp(pass, rq->s->conf.password) == 0;
+		 sr_secret_ok(rq, pass, rq->s->conf.password);
 	if (user)
 		MHD_free(user);
 	if (pass)
@@ -209,7 +234,7 @@ int sr_session_open(struct sr_server *s, char *tok, size_t toklen)
 int sr_session_valid(struct sr_server *s, const char *tok)
 {
 	sessions_expire(s);
-	if (!tok)
+	if (!tok || auth_refused(s))
 		return 0;
 	for (size_t i = 0; i < s->nsess; i++)
 		if (strcmp(s->sess[i].tok, tok) == 0)
@@ -271,6 +296,12 @@ int sr_vol_at(const struct sr_server *s, size_t i, size_t *pool, size_t *vol)
 	*pool = lo;
 	*vol = i - s->prefix[lo];
 	return 1;
+}
+
+size_t sr_luns(const struct sr_server *s, const struct sr_lun **out)
+{
+	*out = s->luns;
+	return s->nluns;
 }
 
 void sr_uuid(char *out, size_t outlen, unsigned kind, uint64_t n)
@@ -519,15 +550,128 @@ static void conf_free(struct sr_conf *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* ---- the `luns:` list (ontap) ------------------------------------------------ */
+
+static void luns_free(struct sr_server *s)
+{
+	for (size_t i = 0; i < s->nluns; i++) {
+		free(s->luns[i].name);
+		free(s->luns[i].svm);
+		free(s->luns[i].volume);
+		free(s->luns[i].serial);
+	}
+	free(s->luns);
+	s->luns = NULL;
+	s->nluns = 0;
+}
+
+/* "/vol/VOLUME/LUN": the length of VOLUME, or 0 when the path is not so. */
+static size_t lun_volume_len(const char *path)
+{
+	const char *v, *slash;
+	if (strncmp(path, "/vol/", 5) != 0)
+		return 0;
+	v = path + 5;
+	slash = strchr(v, '/');
+	if (!slash || slash == v || !slash[1] || strchr(slash + 1, '/'))
+		return 0;
+	for (const char *p = path; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p == 0x7f)
+			return 0;
+	return (size_t)(slash - v);
+}
+
+static tw_err parse_lun(const struct ydoc *d, const struct ynode *n, size_t idx, struct sr_lun *l,
+			char *msg, size_t msglen)
+{
+	static const char *const keys[] = { "name", "svm", "size", "used", "thin", "serial", NULL };
+	const struct ynode *x;
+	const char *str;
+	size_t vl;
+	tw_err e;
+
+	l->thin = 1;
+	if ((e = ynode_expect(d, n, Y_MAP, "luns[]", msg, msglen)) ||
+	    (e = ymap_check_keys(d, n, keys, msg, msglen)))
+		return e;
+	if (!(x = ymap_get(n, "name")))
+		return yerr(msg, msglen, d, n, "luns[]: missing 'name' (/vol/VOLUME/LUN)");
+	if ((e = ynode_str(d, x, "luns[].name", &str, msg, msglen)))
+		return e;
+	if (!(vl = lun_volume_len(str)) || strlen(str) > 255)
+		return yerr(msg, msglen, d, x, "luns[].name: expected /vol/VOLUME/LUN, got '%s'", str);
+	if (dup_str(&l->name, str) || !(l->volume = tw_strndup(str + 5, vl)))
+		return TW_ERR_NOMEM;
+	if ((x = ymap_get(n, "svm"))) {
+		if ((e = ynode_str(d, x, "luns[].svm", &str, msg, msglen)))
+			return e;
+		if (!*str || strchr(str, ':') || strlen(str) > 128)
+			return yerr(msg, msglen, d, x, "luns[].svm: expected a name without ':'");
+	} else {
+		str = "svm0";
+	}
+	if (dup_str(&l->svm, str))
+		return TW_ERR_NOMEM;
+	if (!(x = ymap_get(n, "size")))
+		return yerr(msg, msglen, d, n, "luns[]: missing 'size'");
+	if ((e = ynode_size(d, x, "luns[].size", &l->size, msg, msglen)))
+		return e;
+	if ((x = ymap_get(n, "used"))) {
+		if ((e = ynode_size(d, x, "luns[].used", &l->used, msg, msglen)))
+			return e;
+		if (l->used > l->size)
+			return yerr(msg, msglen, d, x, "luns[].used: more than the LUN's size");
+	}
+	if ((x = ymap_get(n, "thin")) && (e = ynode_bool(d, x, "luns[].thin", &l->thin, msg, msglen)))
+		return e;
+	if ((x = ymap_get(n, "serial"))) {
+		if ((e = ynode_str(d, x, "luns[].serial", &str, msg, msglen)))
+			return e;
+		if (!*str || strlen(str) > 64)
+			return yerr(msg, msglen, d, x, "luns[].serial: expected 1 to 64 characters");
+		if (dup_str(&l->serial, str))
+			return TW_ERR_NOMEM;
+	} else {
+		char made[16];
+		snprintf(made, sizeof made, "sim%09zu", idx % 1000000000u);
+		if (dup_str(&l->serial, made))
+			return TW_ERR_NOMEM;
+	}
+	return TW_OK;
+}
+
+static tw_err parse_luns(const struct sim_scenario *sc, const struct sim_array *a,
+			 struct sr_server *s, char *msg, size_t msglen)
+{
+	const struct ydoc *d = sc->doc;
+	const struct ynode *l = a->node ? ymap_get(a->node, "luns") : NULL;
+	tw_err e;
+	if (!l)
+		return TW_OK;
+	if ((e = ynode_expect(d, l, Y_SEQ, "luns", msg, msglen)))
+		return e;
+	if (!(s->luns = calloc(l->n ? l->n : 1, sizeof *s->luns)))
+		return tw_seterr(msg, msglen, TW_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < l->n; i++) {
+		s->nluns = i + 1;
+		if ((e = parse_lun(d, l->items[i], i + 1, &s->luns[i], msg, msglen)))
+			return e == TW_ERR_NOMEM ? tw_seterr(msg, msglen, e, "out of memory") : e;
+	}
+	return TW_OK;
+}
+
 /* ---- HTTP handling ---------------------------------------------------------- */
 
-static void resp_free(struct sr_resp *rs)
+void sr_resp_free(struct sr_resp *rs)
 {
 	free(rs->body);
+	rs->body = NULL;
 	for (size_t i = 0; i < rs->nhdr; i++) {
 		free(rs->hname[i]);
 		free(rs->hval[i]);
+		rs->hname[i] = rs->hval[i] = NULL;
 	}
+	rs->nhdr = 0;
 }
 
 static enum MHD_Result queue(struct MHD_Connection *c, struct sr_resp *rs)
@@ -537,7 +681,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct sr_resp *rs)
 	r = MHD_create_response_from_buffer(rs->len, rs->body ? rs->body : (void *)"",
 					    rs->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!r) {
-		resp_free(rs);
+		sr_resp_free(rs);
 		return MHD_NO;
 	}
 	rs->body = NULL;
@@ -548,7 +692,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct sr_resp *rs)
 			MHD_add_response_header(r, rs->hname[i], rs->hval[i]);
 	ret = MHD_queue_response(c, rs->status ? rs->status : 500, r);
 	MHD_destroy_response(r);
-	resp_free(rs);
+	sr_resp_free(rs);
 	return ret;
 }
 
@@ -585,17 +729,67 @@ static enum MHD_Result queue_huge(struct MHD_Connection *c)
 	return ret;
 }
 
+/* Seconds since the server started, for the request log. */
+static double since_start(const struct sr_server *s)
+{
+	return tw_now_mono() - s->start;
+}
+
+/* Log an API call (its status comes with log_status); returns its slot. */
+static size_t log_call(struct sr_server *s)
+{
+	size_t slot = (size_t)(s->nlog % SIM_REST_LOG);
+	s->log[slot].t = since_start(s);
+	s->log[slot].status = 0;
+	s->nlog++;
+	return slot;
+}
+
+static void log_status(struct sr_server *s, size_t slot, unsigned status)
+{
+	s->log[slot].status = status;
+}
+
+/* Stats under the lock held. */
+static void stats_locked(struct sr_server *s, struct sim_rest_stats *out)
+{
+	uint64_t first;
+	memset(out, 0, sizeof *out);
+	sessions_expire(s);
+	out->requests = s->st.requests;
+	out->connections = s->st.connections;
+	out->logins = s->st.logins;
+	out->login_failures = s->st.login_failures;
+	out->logouts = s->st.logouts;
+	out->sessions = s->nsess;
+	out->expired = s->st.expired;
+	first = s->nlog > SIM_REST_LOG ? s->nlog - SIM_REST_LOG : 0;
+	for (uint64_t k = first; k < s->nlog; k++)
+		out->log[out->nlog++] = s->log[k % SIM_REST_LOG];
+}
+
+static json_t *request_log_json(const struct sim_rest_stats *st)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < st->nlog; i++)
+		json_array_append_new(a, json_pack("[f,i]", st->log[i].t, (int)st->log[i].status));
+	return a;
+}
+
 static void control(struct sr_server *s, struct sr_req *rq, struct sr_resp *rs)
 {
 	if (strcmp(rq->path, "/_sim/stats") == 0) {
-		sessions_expire(s);
+		struct sim_rest_stats st;
+		stats_locked(s, &st);
 		sr_json(rs, 200,
-			json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "logins", (json_int_t)s->st.logins,
-				  "login_failures", (json_int_t)s->st.login_failures, "logouts",
-				  (json_int_t)s->st.logouts, "sessions", (json_int_t)s->nsess,
-				  "requests", (json_int_t)s->st.requests, "connections",
-				  (json_int_t)s->st.connections, "expired",
-				  (json_int_t)s->st.expired));
+			json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:o}", "logins",
+				  (json_int_t)st.logins, "login_failures",
+				  (json_int_t)st.login_failures, "logouts", (json_int_t)st.logouts,
+				  "sessions", (json_int_t)st.sessions, "requests",
+				  (json_int_t)st.requests, "connections", (json_int_t)st.connections,
+				  "expired", (json_int_t)st.expired, "fault",
+				  sim_fault_name(s->pfault.type), "request_log",
+				  request_log_json(&st)));
 	} else if (strcmp(rq->path, "/_sim/expire") == 0 && strcmp(rq->method, "POST") == 0) {
 		s->st.expired += s->nsess;
 		s->nsess = 0;
@@ -630,6 +824,46 @@ static void control(struct sr_server *s, struct sr_req *rq, struct sr_resp *rs)
 	}
 }
 
+/* An API call, with the server's lock held: counted and logged, then
+ * answered by the fault personality, the vendor personality, or both. */
+static enum MHD_Result api_call(struct sr_server *s, struct MHD_Connection *c, struct sr_req *rq,
+				struct sr_resp *rs)
+{
+	const struct sim_fault *f = &s->pfault;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct sock_state *ss = ci ? ci->socket_context : NULL;
+	size_t slot;
+
+	s->st.requests++;
+	if (ss && !ss->api) {
+		ss->api = 1;
+		s->st.connections++;
+	}
+	slot = log_call(s);
+	if (sr_fault_before(f, rq, s->self_other, rs)) {
+		log_status(s, slot, rs->status);
+		return queue(c, rs);
+	}
+	if (f->type == SIM_FAULT_HUGE || f->type == SIM_FAULT_DEEP) {
+		log_status(s, slot, 200);
+		return (enum MHD_Result)sr_fault_queue_stream(c, f, rs, &s->stopping);
+	}
+	s->pers->handle(rq, rs);
+	if (rs->huge) {
+		sr_resp_free(rs);
+		log_status(s, slot, 200);
+		return queue_huge(c);
+	}
+	if (sr_fault_streams(f)) {
+		log_status(s, slot, rs->status ? rs->status : 500);
+		return (enum MHD_Result)sr_fault_queue_stream(c, f, rs, &s->stopping);
+	}
+	sr_fault_after(f, rs);
+	log_status(s, slot, rs->status ? rs->status : 500);
+	return queue(c, rs);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size,
@@ -639,6 +873,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct conn_state *cs = *con_cls;
 	struct sr_req rq;
 	struct sr_resp rs;
+	enum MHD_Result ret;
 	(void)version;
 
 	if (!cs) {
@@ -666,26 +901,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		sr_text(&rs, 413, "request body too large\n");
 		return queue(c, &rs);
 	}
+	pthread_mutex_lock(&s->mu);
 	if (strncmp(url, "/_sim/", 6) == 0) {
 		control(s, &rq, &rs);
+		pthread_mutex_unlock(&s->mu);
 		return queue(c, &rs);
 	}
-	s->st.requests++;
-	{
-		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-		struct sock_state *ss = ci ? ci->socket_context : NULL;
-		if (ss && !ss->api) {
-			ss->api = 1;
-			s->st.connections++;
-		}
-	}
-	s->pers->handle(&rq, &rs);
-	if (rs.huge) {
-		resp_free(&rs);
-		return queue_huge(c);
-	}
-	return queue(c, &rs);
+	ret = api_call(s, c, &rq, &rs);
+	pthread_mutex_unlock(&s->mu);
+	return ret;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -717,31 +941,23 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 
 /* ---- start / stop ------------------------------------------------------------ */
 
-static tw_err server_start(struct sim_rest *r, struct sr_server *s, char *msg, size_t msglen)
+/* Start (or restart) the array's daemon on its address, presenting the
+ * wrong-name certificate when `wrong`. */
+static tw_err daemon_start(struct sr_server *s, int wrong, char *msg, size_t msglen)
 {
 	struct sockaddr_in sin;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	tw_err e;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+			 MHD_USE_ERROR_LOG;
 
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)s->conf.port);
 	inet_pton(AF_INET, s->conf.listen_host, &sin.sin_addr);
-	if (s->conf.tls && s->conf.cert_file) {
-		if ((e = read_file(s->conf.cert_file, &s->cert_pem, msg, msglen)) ||
-		    (e = read_file(s->conf.key_file, &s->key_pem, msg, msglen)))
-			return e;
-		s->own_pem = 1;
-	} else if (s->conf.tls) {
-		s->cert_pem = r->cert_pem;
-		s->key_pem = r->key_pem;
-	}
-	s->start = tw_now_mono();
 	if (s->conf.tls)
 		s->d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, on_request, s,
 					MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-					MHD_OPTION_HTTPS_MEM_KEY, s->key_pem,
-					MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
+					MHD_OPTION_HTTPS_MEM_KEY, wrong ? s->wrong_key : s->key_pem,
+					MHD_OPTION_HTTPS_MEM_CERT, wrong ? s->wrong_cert : s->cert_pem,
 					MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 					MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 					MHD_OPTION_END);
@@ -755,9 +971,53 @@ static tw_err server_start(struct sim_rest *r, struct sr_server *s, char *msg, s
 		return tw_seterr(msg, msglen, TW_ERR_IO,
 				 "array '%s': cannot serve REST on %s:%u (address in use, or bad "
 				 "certificate?)", s->a->name, s->conf.listen_host, s->conf.port);
+	s->serving_wrong = wrong;
+	return TW_OK;
+}
+
+/* The fault `f` can be acted out by server s (a wrong_name fault needs
+ * TLS and its certificate, made here the first time). */
+static tw_err fault_ready(struct sr_server *s, const struct sim_fault *f, char *msg,
+			  size_t msglen)
+{
+	tw_err e;
+	if ((e = sim_fault_check_for(f, SIM_FAULT_REST, msg, msglen)) ||
+	    (e = sim_fault_check(f, msg, msglen)))
+		return e;
+	if (f->type != SIM_FAULT_WRONG_NAME || s->wrong_cert)
+		return TW_OK;
+	if (!s->conf.tls)
+		return tw_seterr(msg, msglen, TW_ERR_CONFIG,
+				 "fault wrong_name needs HTTPS (rest.tls), this array is plain HTTP");
+	return sr_wrong_name_cert(s->cert_pem, s->key_pem, &s->wrong_cert, &s->wrong_key, msg,
+				  msglen);
+}
+
+static tw_err server_start(struct sim_rest *r, struct sr_server *s, char *msg, size_t msglen)
+{
+	tw_err e;
+
+	if (s->conf.tls && s->conf.cert_file) {
+		if ((e = read_file(s->conf.cert_file, &s->cert_pem, msg, msglen)) ||
+		    (e = read_file(s->conf.key_file, &s->key_pem, msg, msglen)))
+			return e;
+		s->own_pem = 1;
+	} else if (s->conf.tls) {
+		s->cert_pem = r->cert_pem;
+		s->key_pem = r->key_pem;
+	}
+	s->pfault = s->a->fault;
+	if ((e = fault_ready(s, &s->pfault, msg, msglen))) {
+		char why[256];
+		snprintf(why, sizeof why, "%s", msg);
+		return tw_seterr(msg, msglen, e, "%s: array '%s': %s", s->a->where, s->a->name, why);
+	}
 	snprintf(s->address, sizeof s->address, "%s://%s:%u", s->conf.tls ? "https" : "http",
 		 s->conf.listen_host, s->conf.port);
-	return TW_OK;
+	snprintf(s->self_other, sizeof s->self_other, "%s://127.0.0.2:%u",
+		 s->conf.tls ? "https" : "http", s->conf.port);
+	s->start = tw_now_mono();
+	return daemon_start(s, s->pfault.type == SIM_FAULT_WRONG_NAME, msg, msglen);
 }
 
 tw_err sim_rest_start(const struct sim_scenario *sc, const struct sim_rest_opts *o,
@@ -786,12 +1046,18 @@ tw_err sim_rest_start(const struct sim_scenario *sc, const struct sim_rest_opts 
 		s = &r->srv[r->n++];
 		s->a = a;
 		s->speed = o->speed > 0 ? o->speed : 1.0;
+		if (pthread_mutex_init(&s->mu, NULL) != 0) {
+			e = tw_seterr(msg, msglen, TW_ERR_INTERNAL, "cannot make a lock");
+			break;
+		}
+		s->mu_ready = 1;
 		if (!(s->pers = sr_personality_find(a->personality))) {
 			e = tw_seterr(msg, msglen, TW_ERR_CONFIG, "array '%s': personality %s is not "
 				      "implemented yet", a->name, a->personality);
 			break;
 		}
-		if ((e = parse_conf(sc, a, &s->conf, msg, msglen)))
+		if ((e = parse_conf(sc, a, &s->conf, msg, msglen)) ||
+		    (e = parse_luns(sc, a, s, msg, msglen)))
 			break;
 		if (!(s->sess = calloc(s->conf.max_sessions, sizeof *s->sess)) ||
 		    !(s->prefix = calloc(a->npools + 1, sizeof *s->prefix))) {
@@ -839,15 +1105,21 @@ void sim_rest_stop(struct sim_rest *r)
 		return;
 	for (size_t i = 0; i < r->n; i++) {
 		struct sr_server *s = &r->srv[i];
+		__atomic_store_n(&s->stopping, 1, __ATOMIC_RELAXED);
 		if (s->d)
 			MHD_stop_daemon(s->d);
 		if (s->own_pem) {
 			free(s->cert_pem);
 			free(s->key_pem);
 		}
+		free(s->wrong_cert);
+		free(s->wrong_key);
 		free(s->sess);
 		free(s->prefix);
+		luns_free(s);
 		conf_free(&s->conf);
+		if (s->mu_ready)
+			pthread_mutex_destroy(&s->mu);
 	}
 	free(r->srv);
 	free(r->cert_pem);
@@ -868,4 +1140,59 @@ const char *sim_rest_name(const struct sim_rest *r, size_t i)
 const char *sim_rest_address(const struct sim_rest *r, size_t i)
 {
 	return r->srv[i].address;
+}
+
+size_t sim_rest_find(const struct sim_rest *r, const char *name)
+{
+	for (size_t i = 0; r && i < r->n; i++)
+		if (strcmp(r->srv[i].a->name, name) == 0)
+			return i;
+	return SIM_REST_NONE;
+}
+
+tw_err sim_rest_set_fault(struct sim_rest *r, size_t i, const struct sim_fault *f, char *msg,
+			  size_t msglen)
+{
+	struct sr_server *s = &r->srv[i];
+	int wrong = f->type == SIM_FAULT_WRONG_NAME;
+	char was[160], now[160];
+	tw_err e;
+
+	if ((e = fault_ready(s, f, msg, msglen)))
+		return e;
+	pthread_mutex_lock(&s->mu);
+	sim_fault_describe(&s->pfault, was, sizeof was);
+	s->pfault = *f;
+	pthread_mutex_unlock(&s->mu);
+	sim_fault_describe(f, now, sizeof now);
+	tw_log(TW_LOG_INFO, "fault switched", "array", s->a->name, "was", was, "now", now, NULL);
+	if (wrong != s->serving_wrong) {
+		/* Another certificate: restart the server on the same address.  Its
+		 * open connections close, so clients shake hands again. */
+		if (s->d)
+			MHD_stop_daemon(s->d);
+		s->d = NULL;
+		if ((e = daemon_start(s, wrong, msg, msglen))) {
+			tw_log(TW_LOG_ERROR, "cannot restart the server", "array", s->a->name, "error",
+			       msg, NULL);
+			return e;
+		}
+	}
+	return TW_OK;
+}
+
+void sim_rest_get_fault(struct sim_rest *r, size_t i, struct sim_fault *out)
+{
+	struct sr_server *s = &r->srv[i];
+	pthread_mutex_lock(&s->mu);
+	*out = s->pfault;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void sim_rest_get_stats(struct sim_rest *r, size_t i, struct sim_rest_stats *out)
+{
+	struct sr_server *s = &r->srv[i];
+	pthread_mutex_lock(&s->mu);
+	stats_locked(s, out);
+	pthread_mutex_unlock(&s->mu);
 }

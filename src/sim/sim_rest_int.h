@@ -1,8 +1,10 @@
 /* sim_rest_int.h: what the simulator's REST core (sim_rest.c) offers the
- * vendor personalities (sim_rest_vendors.c): the parsed request, a response
- * to fill, sessions, the scenario values at request time, and JSON output.
- * Every call of a server's handler runs on that server's one thread, so
- * nothing here locks. */
+ * vendor personalities (sim_rest_vendors.c) and the fault file
+ * (sim_rest_fault.c): the parsed request, a response to fill, sessions, the
+ * scenario values at request time, and JSON output.  Each connection has
+ * its own thread, but the core holds the server's lock around every call
+ * of a personality's handler, so nothing a handler reaches needs a lock of
+ * its own. */
 #ifndef TW_SIM_REST_INT_H
 #define TW_SIM_REST_INT_H
 
@@ -10,6 +12,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "sim/scenario.h"
+#include "sim/sim_fault.h"
 
 struct sr_server;
 
@@ -45,9 +48,20 @@ struct sr_resp {
 	int huge;                    /* answer with the "huge" body instead */
 };
 
-/* Fault injection (POST /_sim/fault). */
+/* One-shot fault injection (POST /_sim/fault?kind=K&count=N: the next N
+ * calls), apart from the lasting fault personalities of sim_fault.h. */
 enum sr_fault { SR_FAULT_NONE, SR_FAULT_HTTP500, SR_FAULT_BADJSON, SR_FAULT_VENDOR,
 		SR_FAULT_HUGE, SR_FAULT_ANSWERED };
+
+/* An ONTAP LUN of the scenario (the array's `luns:` list). */
+struct sr_lun {
+	char *name;                  /* "/vol/VOLUME/LUN" */
+	char *svm;                   /* default "svm0" */
+	char *volume;                /* VOLUME, from the path */
+	char *serial;                /* 12 characters; made up when not given */
+	uint64_t size, used;
+	int thin;                    /* no space reservation (default true) */
+};
 
 /* A vendor personality. */
 struct sr_personality {
@@ -69,8 +83,12 @@ const struct sr_personality *sr_personality_find(const char *name);
 const char *sr_query(const struct sr_req *rq, const char *key);   /* NULL if absent */
 const char *sr_header(const struct sr_req *rq, const char *name); /* NULL if absent */
 const char *sr_cookie(const struct sr_req *rq, const char *name);
-/* HTTP Basic credentials match the configured user and password. */
+/* HTTP Basic credentials match the configured user and password (never
+ * under the auth fault). */
 int sr_basic_ok(const struct sr_req *rq);
+/* A secret the client sent (password, API token) equals the configured
+ * one: 0 for NULL, a mismatch, or under the auth fault. */
+int sr_secret_ok(const struct sr_req *rq, const char *given, const char *expected);
 /* Request body as JSON (NULL when empty or invalid; caller decrefs). */
 json_t *sr_body_json(const struct sr_req *rq);
 
@@ -78,6 +96,7 @@ json_t *sr_body_json(const struct sr_req *rq);
 void sr_json(struct sr_resp *rs, unsigned status, json_t *j);     /* steals j */
 void sr_text(struct sr_resp *rs, unsigned status, const char *text);
 void sr_header_add(struct sr_resp *rs, const char *name, const char *value);
+void sr_resp_free(struct sr_resp *rs);  /* body and headers; rs reusable after memset */
 
 /* ---- server state ---- */
 const struct sim_array *sr_array(const struct sr_server *s);
@@ -85,7 +104,8 @@ const struct sr_conf *sr_conf(const struct sr_server *s);
 /* Open a session: writes a new token (hex) into tok; 0 on success, -1 when
  * max_sessions are open (counted as a failed login). */
 int sr_session_open(struct sr_server *s, char *tok, size_t toklen);
-/* 1 when tok names a live session (expired ones are dropped and counted). */
+/* 1 when tok names a live session (expired ones are dropped and counted);
+ * 0 for every token under the auth fault. */
 int sr_session_valid(struct sr_server *s, const char *tok);
 /* Close a session: 1 if it existed. */
 int sr_session_close(struct sr_server *s, const char *tok);
@@ -105,5 +125,28 @@ int sr_vol_at(const struct sr_server *s, size_t i, size_t *pool, size_t *vol);
 size_t sr_vol_count(const struct sr_server *s);
 /* A stable made-up UUID for object number n of kind k. */
 void sr_uuid(char *out, size_t outlen, unsigned kind, uint64_t n);
+/* The array's LUNs (ONTAP), in scenario order. */
+size_t sr_luns(const struct sr_server *s, const struct sr_lun **out);
+
+/* ---- fault personalities (sim_fault.h), sim_rest_fault.c ---- */
+/* Faults answered in place of the personality (http500/503/429, redirect,
+ * garbage): fill rs and return 1; 0 for the others.  self is the array's
+ * "scheme://127.0.0.2:PORT", the default redirect target. */
+int sr_fault_before(const struct sim_fault *f, const struct sr_req *rq, const char *self,
+		    struct sr_resp *rs);
+/* Bend the personality's 2xx answer (truncate, wrong_type, bad_utf8). */
+void sr_fault_after(const struct sim_fault *f, struct sr_resp *rs);
+/* 1 when f's answer is streamed (endless, huge, drip, deep). */
+int sr_fault_streams(const struct sim_fault *f);
+/* Queue the streamed answer of f on conn (a struct MHD_Connection *):
+ * endless and drip stream the personality's answer in rs, huge and deep
+ * their own body.  Takes rs (freed).  Readers give up once *stopping is
+ * set.  Returns MHD_YES or MHD_NO. */
+int sr_fault_queue_stream(void *conn, const struct sim_fault *f, struct sr_resp *rs,
+			  const int *stopping);
+/* A certificate for wrong-name.invalid (SAN and CN) issued by issuer_pem
+ * (signed with issuer_key_pem), and its new key, as PEM (malloc'd). */
+tw_err sr_wrong_name_cert(const char *issuer_pem, const char *issuer_key_pem, char **cert_pem,
+			  char **key_pem, char *msg, size_t msglen);
 
 #endif

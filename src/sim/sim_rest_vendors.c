@@ -155,6 +155,24 @@ static json_t *ontap_aggr_item(const struct sr_server *s, size_t i, uint64_t t)
 	return ontap_aggr(&sr_array(s)->pools[i], i, t);
 }
 
+/* A LUN of the scenario's `luns:` (static figures: LUNs do not grow). */
+static json_t *ontap_lun(const struct sr_server *s, size_t i, uint64_t t)
+{
+	const struct sr_lun *l;
+	size_t n = sr_luns(s, &l);
+	char uuid[48];
+	(void)t;
+	if (i >= n)
+		return NULL;
+	l += i;
+	sr_uuid(uuid, sizeof uuid, 0x10a, i);
+	return json_pack("{s:s,s:s,s:{s:s},s:{s:{s:s}},s:s,s:{s:I,s:I,s:{s:b,s:b}}}", "uuid", uuid,
+			 "name", l->name, "svm", "name", l->svm, "location", "volume", "name",
+			 l->volume, "serial_number", l->serial, "space", "size",
+			 (json_int_t)l->size, "used", (json_int_t)l->used, "guarantee", "requested",
+			 !l->thin, "reserved", !l->thin);
+}
+
 static void ontap_handle(struct sr_req *rq, struct sr_resp *rs)
 {
 	const struct sim_array *a = sr_array(rq->s);
@@ -192,6 +210,9 @@ static void ontap_handle(struct sr_req *rq, struct sr_resp *rs)
 		ontap_collection(rq, rs, a->npools, ontap_aggr_item, 0xa66);
 	} else if (strcmp(rq->path, "/api/storage/volumes") == 0) {
 		ontap_collection(rq, rs, sr_vol_count(rq->s), ontap_vol, 0x701);
+	} else if (strcmp(rq->path, "/api/storage/luns") == 0) {
+		const struct sr_lun *l;
+		ontap_collection(rq, rs, sr_luns(rq->s, &l), ontap_lun, 0x10a);
 	} else {
 		ontap_error(rs, 404, "API not found", "3");
 	}
@@ -330,7 +351,7 @@ static void purefa_handle(struct sr_req *rq, struct sr_resp *rs)
 	if (strcmp(rest, "/login") == 0 && strcmp(rq->method, "POST") == 0) {
 		const char *tok = sr_header(rq, "api-token");
 		char session[64];
-		if (!tok || strcmp(tok, sr_conf(rq->s)->api_token) != 0) {
+		if (!sr_secret_ok(rq, tok, sr_conf(rq->s)->api_token)) {
 			sr_login_failed(rq->s);
 			purefa_error(rs, 401, "Invalid API token.");
 			return;
@@ -473,7 +494,8 @@ static void hp_handle(struct sr_req *rq, struct sr_resp *rs)
 		const char *u = NULL, *pw = NULL;
 		char tok[64], loc[128];
 		if (!j || json_unpack(j, "{s:s,s:s}", "user", &u, "password", &pw) ||
-		    strcmp(u, sr_conf(rq->s)->username) || strcmp(pw, sr_conf(rq->s)->password)) {
+		    strcmp(u, sr_conf(rq->s)->username) ||
+		    !sr_secret_ok(rq, pw, sr_conf(rq->s)->password)) {
 			json_decref(j);
 			sr_login_failed(rq->s);
 			hp_error(rs, 403, 5, "invalid username or password");
@@ -664,7 +686,8 @@ static void os_handle(struct sr_req *rq, struct sr_resp *rs)
 		const char *u = NULL, *pw = NULL;
 		char tok[64], cookie[128];
 		if (!j || json_unpack(j, "{s:s,s:s}", "username", &u, "password", &pw) ||
-		    strcmp(u, sr_conf(rq->s)->username) || strcmp(pw, sr_conf(rq->s)->password)) {
+		    strcmp(u, sr_conf(rq->s)->username) ||
+		    !sr_secret_ok(rq, pw, sr_conf(rq->s)->password)) {
 			json_decref(j);
 			sr_login_failed(rq->s);
 			os_answer(rs, 200, NULL, 1077949061, "The User name or PassWord is incorrect.");
@@ -1013,7 +1036,7 @@ static void ib_handle(struct sr_req *rq, struct sr_resp *rs)
 		const char *u = sr_header(rq, "X-Auth-Username"), *pw = sr_header(rq, "X-Auth-Password");
 		char tok[64];
 		if (!u || !pw || strcmp(u, sr_conf(rq->s)->username) ||
-		    strcmp(pw, sr_conf(rq->s)->password)) {
+		    !sr_secret_ok(rq, pw, sr_conf(rq->s)->password)) {
 			sr_login_failed(rq->s);
 			sr_text(rs, 403, "Authentication failed\n");
 			return;

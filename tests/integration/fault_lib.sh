@@ -6,6 +6,8 @@
 # pool p1 of 10TiB with volumes v1..v3 provisioned 1, 2 and 3 TiB.
 # Returns once thinwatch is ready; sets CTL CTL2 WEB.
 
+export PYTHONDONTWRITEBYTECODE=1 # twprobe.py: no __pycache__ in the source tree
+
 fault_array_yaml() { # NAME PORT
 	cat <<YML
   - name: $1

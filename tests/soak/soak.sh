@@ -27,6 +27,7 @@ top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/tests/integration/lib.sh"
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
+export PYTHONDONTWRITEBYTECODE=1 # twprobe.py: no __pycache__ in the source tree
 
 minutes=10
 targets=50

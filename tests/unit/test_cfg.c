@@ -842,6 +842,51 @@ static void test_drivers(void **state)
 }
 
 /* Committed fixtures: tests/fixtures/config/{good,bad}-*.yml. */
+/* cfg_load_string: same result as cfg_load of the same text, relative
+ * secret files resolved against basedir, errors named after `name`. */
+static void test_load_string(void **state)
+{
+	struct env *v = *state;
+	static const char text[] =
+		"global: { interval: 2m }\n"
+		"targets:\n"
+		"  - { name: a, driver: snmp, address: h, snmp: { community_file: comm } }\n"
+		"  - { name: b, driver: ontap, url: \"https://b/\", username: u, password_file: pw }\n";
+	struct tw_config *c = NULL, *f = NULL;
+	char path[600];
+
+	put_file(v, "comm", MARKER "-c\n", 0600);
+	put_file(v, "pw", MARKER "-p\n", 0600);
+	put_file(v, "c.yml", text, 0644);
+	assert_int_equal(cfg_load_string("mem.yml", text, strlen(text), v->dir, &c, v->msg,
+					 sizeof v->msg),
+			 TW_OK);
+	assert_int_equal(cfg_load(v->path, &f, v->msg, sizeof v->msg), TW_OK);
+	assert_string_equal(c->file, "mem.yml");
+	assert_int_equal(c->ntargets, 2);
+	assert_int_equal(f->ntargets, 2);
+	for (size_t i = 0; i < 2; i++)
+		assert_true(cfg_target_equal(&c->targets[i], &f->targets[i]));
+	assert_string_equal(c->targets[0].snmp.community.value, MARKER "-c");
+	snprintf(path, sizeof path, "%s/pw", v->dir);
+	assert_string_equal(c->targets[1].password.file, path);
+	assert_int_equal(c->interval, 120);
+	cfg_free(c);
+	cfg_free(f);
+	c = NULL;
+	/* not NUL-terminated: only len bytes count */
+	assert_int_equal(cfg_load_string("mem.yml", "targets: []\nglobal: { interval: x }", 12,
+					 NULL, &c, v->msg, sizeof v->msg),
+			 TW_OK);
+	cfg_free(c);
+	c = NULL;
+	assert_int_equal(cfg_load_string("mem.yml", "global: { interval: soon }\n", 27, v->dir,
+					 &c, v->msg, sizeof v->msg),
+			 TW_ERR_CONFIG);
+	assert_null(c);
+	assert_non_null(strstr(v->msg, "mem.yml:1:21: "));
+}
+
 static void test_fixture_files(void **state)
 {
 	static const struct { const char *file; int line, col; const char *phrase; } bad[] = {
@@ -896,6 +941,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_target_equal, setup, teardown),
 		cmocka_unit_test(test_drivers),
 		cmocka_unit_test_setup_teardown(test_fixture_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_string, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

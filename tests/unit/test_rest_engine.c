@@ -2,8 +2,9 @@
  * (src/rest.c) with a made-up vendor against an in-process libmicrohttpd
  * server on loopback: paging through requests, the response size cap,
  * per-request deadline, one re-login on expiry and never a loop, a refused
- * login, redirects not followed, HTTP errors with the vendor's text, logout
- * in close(), gzip accepted, config checks, and no secret in any message. */
+ * login, redirects not followed, HTTP errors with the vendor's text,
+ * Retry-After of 429/503 answers (seconds, HTTP date, capped), logout in
+ * close(), gzip accepted, config checks, and no secret in any message. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -38,6 +40,7 @@ struct server {
 	int expire_once;       /* next data call answers 401 once */
 	int status;            /* answer data calls with this status (0: 200) */
 	size_t body_bytes;     /* pad data answers to this size */
+	char retry_after[64];  /* Retry-After of status answers, "" for none */
 	int pages;
 	char token[32];
 	char accept_encoding[64];
@@ -103,6 +106,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			s->token[0] = '\0';
 			return answer(c, 401, "{\"error\":\"session expired\"}", NULL, NULL);
 		}
+		if (s->status && s->retry_after[0])
+			return answer(c, (unsigned)s->status, "{\"error\":\"slow down\"}",
+				      "Retry-After", s->retry_after);
 		if (s->status)
 			return answer(c, (unsigned)s->status, "{\"error\":\"disk on fire\"}",
 				      s->status == 302 ? "Location" : NULL,
@@ -434,6 +440,59 @@ static void test_redirect_refused(void **state)
 	assert_int_equal(v->srv.data_calls, 1);
 }
 
+/* rest_drv_retry_at relative to now, in seconds (-1 when not set). */
+static double retry_in(struct env *v)
+{
+	double at = rest_drv_retry_at(&v->st);
+	return at > 0 ? at - tw_now_mono() : -1;
+}
+
+static void test_retry_after(void **state)
+{
+	struct env *v = *state;
+	time_t t = time(NULL) + 20;
+	struct tm tm;
+	double in;
+	open_ok(v);
+	v->srv.status = 429;
+	snprintf(v->srv.retry_after, sizeof v->srv.retry_after, "5");
+	assert_int_equal(poll_once(v, 2), TW_ERR_HTTP);
+	assert_non_null(strstr(v->msg, "GET /data: HTTP 429 (Retry-After 5s): slow down"));
+	in = retry_in(v);
+	assert_true(in > 4.5 && in <= 5.0);
+	/* an HTTP date, 20 s ahead */
+	v->srv.status = 503;
+	gmtime_r(&t, &tm);
+	strftime(v->srv.retry_after, sizeof v->srv.retry_after, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	assert_int_equal(poll_once(v, 2), TW_ERR_HTTP);
+	in = retry_in(v);
+	assert_true(in > 17 && in <= 21);
+	/* a hostile value is capped at an hour */
+	snprintf(v->srv.retry_after, sizeof v->srv.retry_after, "99999999");
+	assert_int_equal(poll_once(v, 2), TW_ERR_HTTP);
+	in = retry_in(v);
+	assert_true(in > 3590 && in <= 3600);
+	/* garbage, a past date, or another status: no wait asked for */
+	snprintf(v->srv.retry_after, sizeof v->srv.retry_after, "soon");
+	assert_int_equal(poll_once(v, 2), TW_ERR_HTTP);
+	assert_true(retry_in(v) < 0);
+	snprintf(v->srv.retry_after, sizeof v->srv.retry_after, "Thu, 01 Jan 1970 00:00:01 GMT");
+	assert_int_equal(poll_once(v, 2), TW_ERR_HTTP);
+	assert_true(retry_in(v) < 0);
+	v->srv.status = 500;
+	snprintf(v->srv.retry_after, sizeof v->srv.retry_after, "5");
+	assert_int_equal(poll_once(v, 2), TW_ERR_HTTP);
+	assert_true(retry_in(v) < 0);
+	/* and a good poll clears it */
+	v->srv.status = 429;
+	assert_int_equal(poll_once(v, 2), TW_ERR_HTTP);
+	assert_true(retry_in(v) > 0);
+	v->srv.status = 0;
+	assert_int_equal(poll_once(v, 2), TW_OK);
+	assert_true(retry_in(v) < 0);
+	assert_int_equal(v->srv.logins, 1); /* none of it cost the session */
+}
+
 static void test_timeout(void **state)
 {
 	struct env *v = *state;
@@ -525,6 +584,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_body_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redirect_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_checks, setup, teardown),

@@ -1,8 +1,9 @@
 /* test_rest_ontap.c: unit tests of the ONTAP JSON mapping (drv_ontap.c) on
  * the shared cinder examples (when present) and on fixtures written from
  * REST-FACTS.md: aggregates as pools, volumes with guarantee.type, FlexGroup
- * split, pagination links and their validation, error envelopes, and JSON of
- * the wrong shape. */
+ * split, LUNs nested in their volume's aggregate (exported, not summed),
+ * pagination links and their validation, error envelopes, and JSON of the
+ * wrong shape. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -191,6 +192,105 @@ static void test_cinder_examples(void **state)
 	snap_builder_free(b);
 }
 
+static void test_luns_mixed(void **state)
+{
+	struct snap_builder *b = snap_builder_new("t");
+	json_t *vols = rt_fixture("ontap/volumes_mixed.json");
+	json_t *luns = rt_fixture("ontap/luns_mixed.json");
+	const struct tw_volume *v;
+	struct tw_snapshot *s;
+	char msg[256] = "";
+	(void)state;
+	assert_int_equal(map_aggrs(b, "ontap/aggregates_page1.json"), TW_OK);
+	assert_int_equal(map_aggrs(b, "ontap/aggregates_page2.json"), TW_OK);
+	assert_int_equal(ontap_map_volumes(vols, b, msg, sizeof msg), TW_OK);
+	assert_int_equal(ontap_map_luns(luns, b, msg, sizeof msg), TW_OK);
+	assert_int_equal(snap_builder_nvolumes(b), 6 + 5);
+
+	/* not reserved: thin; in its volume's aggregate; serial as the wwn */
+	v = vol(b, "vs1:/vol/thinvol/lun0");
+	assert_string_equal(rt_pool_name(b, v->pool), "aggr1");
+	assert_int_equal(v->flags, TW_HAS_PROVISIONED | TW_HAS_CONSUMED | TW_HAS_THIN | TW_NESTED);
+	assert_int_equal(v->provisioned, 2199023255552ULL);
+	assert_int_equal(v->consumed, 107374182400ULL);
+	assert_int_equal(v->thin, 1);
+	assert_string_equal(v->wwn, "80ZQb+OyrTjy");
+	/* reserved: thick */
+	v = vol(b, "vs1:/vol/thickvol/db");
+	assert_int_equal(v->thin, 0);
+	assert_true(v->flags & TW_NESTED);
+	/* only the request known: it decides */
+	v = vol(b, "vs1:/vol/thickvol/asked");
+	assert_int_equal(v->thin, 0);
+	assert_null(v->wwn);
+	/* in a FlexGroup: the aggregate of its first part */
+	v = vol(b, "vs2:/vol/fg1/lun1");
+	assert_string_equal(rt_pool_name(b, v->pool), "aggr1");
+	/* volume unknown: no pool; thin unknown; a serial with a control
+	 * character is not exported */
+	v = vol(b, "vs2:/vol/gone/lun9");
+	assert_int_equal(v->pool, TW_NO_POOL);
+	assert_int_equal(v->flags, TW_HAS_PROVISIONED | TW_NESTED);
+	assert_null(v->wwn);
+
+	/* the pool sums are those of the volumes alone */
+	s = snap_builder_finish(b, NULL, NULL, 0);
+	assert_non_null(s);
+	for (size_t i = 0; i < s->npools; i++) {
+		const struct tw_pool *p = &s->pools[i];
+		if (strcmp(p->name, "aggr1") == 0) {
+			assert_int_equal(p->fig.provisioned,
+					 4398046511104ULL + 1099511627776ULL + 2000000000001ULL);
+			assert_int_equal(p->fig.nvolumes, 3);
+		}
+	}
+	snap_unref(s);
+	json_decref(vols);
+	json_decref(luns);
+}
+
+static void test_cinder_luns(void **state)
+{
+	json_t *luns = rt_example("ontap__storage_luns__cinder_fakes.json");
+	json_t *vols = rt_json("{\"records\": [{\"name\": \"nahim_dev_vol01\", \"svm\": "
+			       "{\"name\": \"vserver-name\"}, \"aggregates\": [{\"name\": "
+			       "\"aggr1\"}], \"guarantee\": {\"type\": \"volume\"}, \"space\": "
+			       "{\"size\": 21474836480, \"used\": 3474366464}}]}");
+	struct snap_builder *b;
+	const struct tw_volume *v;
+	struct tw_snapshot *s;
+	char msg[256] = "";
+	(void)state;
+	if (!luns) {
+		json_decref(vols);
+		skip();
+	}
+	b = snap_builder_new("t");
+	assert_int_not_equal(snap_builder_pool(b, "aggr1"), TW_NO_POOL);
+	assert_int_equal(ontap_map_volumes(vols, b, msg, sizeof msg), TW_OK);
+	assert_int_equal(ontap_map_luns(luns, b, msg, sizeof msg), TW_OK);
+	assert_int_equal(snap_builder_nvolumes(b), 3);
+	v = vol(b, "vserver-name:/vol/nahim_dev_vol01/volume-fake-uuid");
+	assert_string_equal(rt_pool_name(b, v->pool), "aggr1");
+	assert_int_equal(v->provisioned, 10737418240ULL);
+	assert_int_equal(v->consumed, 3474366464ULL);
+	assert_int_equal(v->thin, 1); /* guarantee requested and reserved false */
+	assert_string_equal(v->wwn, "ZlAFA?QMnBdX");
+	assert_true(v->flags & TW_NESTED);
+	/* the fake repeats the path: the builder keeps names unique */
+	v = vol(b, "vserver-name:/vol/nahim_dev_vol01/volume-fake-uuid#3");
+	assert_int_equal(v->provisioned, 5368709120ULL);
+	assert_int_equal(v->consumed, 0);
+	assert_string_equal(v->wwn, "ZlAFA?QMnBdf");
+	s = snap_builder_finish(b, NULL, NULL, 0);
+	assert_non_null(s);
+	assert_int_equal(s->pools[0].fig.provisioned, 21474836480ULL); /* the volume, once */
+	assert_int_equal(s->pools[0].fig.nvolumes, 1);
+	snap_unref(s);
+	json_decref(luns);
+	json_decref(vols);
+}
+
 static void test_error_text(void **state)
 {
 	json_t *j = rt_fixture("ontap/error_string_code.json");
@@ -267,6 +367,23 @@ static void test_bad_shapes(void **state)
 	expect_bad(ontap_map_volumes,
 		   "{\"records\": [{\"name\": \"v\", \"aggregates\": [{\"x\": 1}, {\"name\": "
 		   "\"b\"}]}]}", "aggregates[].name");
+	expect_bad(ontap_map_luns, "{\"records\": {}}", "records");
+	expect_bad(ontap_map_luns, "{\"records\": [{\"name\": 5}]}", "luns[0]: name");
+	expect_bad(ontap_map_luns,
+		   "{\"records\": [{\"name\": \"/vol/v/l\", \"space\": {\"size\": \"10\"}}]}",
+		   "space.size");
+	expect_bad(ontap_map_luns,
+		   "{\"records\": [{\"name\": \"/vol/v/l\", \"space\": {\"used\": -1}}]}",
+		   "space.used");
+	expect_bad(ontap_map_luns,
+		   "{\"records\": [{\"name\": \"/vol/v/l\", \"space\": {\"guarantee\": "
+		   "{\"reserved\": \"no\"}}}]}", "space.guarantee.reserved");
+	expect_bad(ontap_map_luns,
+		   "{\"records\": [{\"name\": \"/vol/v/l\", \"location\": {\"volume\": "
+		   "{\"name\": 1}}}]}", "location.volume.name");
+	expect_bad(ontap_map_luns,
+		   "{\"records\": [{\"name\": \"/vol/v/l\", \"serial_number\": 12}]}",
+		   "serial_number");
 }
 
 static void test_next_href_validation(void **state)
@@ -298,6 +415,8 @@ int main(void)
 		cmocka_unit_test(test_aggregates_pages),
 		cmocka_unit_test(test_volumes_mixed),
 		cmocka_unit_test(test_cinder_examples),
+		cmocka_unit_test(test_luns_mixed),
+		cmocka_unit_test(test_cinder_luns),
 		cmocka_unit_test(test_error_text),
 		cmocka_unit_test(test_cluster),
 		cmocka_unit_test(test_bad_shapes),
