@@ -317,6 +317,135 @@ static tw_err ld_str_list(struct ld *L, const struct ynode *n, const char *what,
 	return TW_OK;
 }
 
+/* glibc's regcomp copies a subexpression for each '+' (x+ is xx*) and for
+ * each bound of {m,n}, so stacked or nested repetitions grow exponentially
+ * ("x" and twenty-two '+' take 3 GB and seconds), and empty branches make
+ * its epsilon closures explode ("(|||...)++" takes minutes).  A profile
+ * regex matches a sysDescr, a name or an OID; refuse what no profile needs:
+ * patterns longer than REGEX_LEN_MAX, what POSIX leaves undefined in an ERE
+ * (a repetition right after another, or with nothing to repeat; an empty
+ * branch or group), and an estimated compiled size (atoms, branches and
+ * groups 1, '*' and '?' 1, a group adds its contents, a repetition
+ * multiplies what it repeats) above REGEX_COST_MAX: at that size glibc
+ * needs well under a second and 100 MB even for the worst shapes. */
+#define REGEX_LEN_MAX 1024u
+#define REGEX_COST_MAX 1000u
+static int regex_cost_ok(const char *p)
+{
+	enum { R_START, R_ATOM, R_QUANT, R_OPEN, R_ALT } prev = R_START;
+	uint64_t stack[32][2], cur = 0, last = 0;
+	size_t depth = 0;
+
+	if (strlen(p) > REGEX_LEN_MAX)
+		return 0;
+	for (; *p; p++) {
+		uint64_t mult = 0;
+		switch (*p) {
+		case '\\':
+			if (p[1])
+				p++;
+			cur++;
+			last = 1;
+			prev = R_ATOM;
+			break;
+		case '[': /* bracket expression: one atom; ']' first is a literal */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+					char end = p[1];
+					for (p += 2; *p && !(*p == end && p[1] == ']'); p++)
+						;
+					if (*p)
+						p++;
+				}
+				if (*p)
+					p++;
+			}
+			if (!*p)
+				return 0; /* unterminated: regcomp refuses it too */
+			cur++;
+			last = 1;
+			prev = R_ATOM;
+			break;
+		case '(':
+			if (depth == TW_ARRAY_LEN(stack))
+				return 0;
+			stack[depth][0] = cur;
+			stack[depth++][1] = last;
+			cur = last = 0;
+			prev = R_OPEN;
+			break;
+		case ')':
+			if (!depth) { /* unmatched: a literal in an ERE */
+				cur++;
+				last = 1;
+				prev = R_ATOM;
+				break;
+			}
+			if (prev == R_OPEN || prev == R_ALT)
+				return 0;
+			last = cur + 1;
+			cur = stack[--depth][0] + last;
+			prev = R_ATOM;
+			break;
+		case '|':
+			if (prev == R_START || prev == R_OPEN || prev == R_ALT)
+				return 0;
+			cur++;
+			last = 0;
+			prev = R_ALT;
+			break;
+		case '*':
+		case '?': /* one more (epsilon) node */
+			if (prev == R_ATOM)
+				cur++;
+			mult = 1;
+			break;
+		case '+':
+			mult = 2;
+			break;
+		case '{': {
+			unsigned long m = 0, n;
+			for (p++; *p >= '0' && *p <= '9' && m < 1000000; p++)
+				m = m * 10 + (unsigned long)(*p - '0');
+			n = m;
+			if (*p == ',')
+				for (n = m + 1, p++; *p >= '0' && *p <= '9' && n < 1000000; p++)
+					n = (p[-1] == ',' ? 0 : n * 10) + (unsigned long)(*p - '0');
+			while (*p && *p != '}')
+				p++;
+			if (!*p)
+				return 0;
+			mult = (n > m ? n : m) + 1;
+			break;
+		}
+		default:
+			cur++;
+			last = 1;
+			prev = R_ATOM;
+			break;
+		}
+		if (mult) {
+			if (prev != R_ATOM || mult > REGEX_COST_MAX)
+				return 0;
+			cur += last * (mult - 1);
+			last *= mult;
+			prev = R_QUANT;
+		}
+		if (cur > REGEX_COST_MAX || last > REGEX_COST_MAX)
+			return 0;
+	}
+	if (prev == R_ALT)
+		return 0;
+	for (; depth; depth--)
+		cur += stack[depth - 1][0];
+	return cur <= REGEX_COST_MAX;
+}
+
 static tw_err ld_regex_flags(struct ld *L, const struct ynode *n, const char *what, regex_t *re,
 			     int flags)
 {
@@ -325,6 +454,12 @@ static tw_err ld_regex_flags(struct ld *L, const struct ynode *n, const char *wh
 	tw_err e = ynode_str(L->d, n, what, &s, L->msg, L->msglen);
 	if (e)
 		return e;
+	if (!regex_cost_ok(s))
+		return yerr(L->msg, L->msglen, L->d, n,
+			    "%s: regular expression refused (glibc would need too much memory "
+			    "or time): at most %u characters, no empty alternative or group, no "
+			    "repetition right after another ('a++'), nested repetitions "
+			    "('((a+)+)+', '(x{99}){99}') only while small", what, REGEX_LEN_MAX);
 	rc = regcomp(re, s, REG_EXTENDED | flags);
 	if (rc) {
 		char err[160];
