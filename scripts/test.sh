@@ -62,6 +62,13 @@ stage fuzz sh scripts/fuzz-ci.sh 10
 	grep -hE '^(PASS|FAIL): (package/|fuzz_)' "$out/stage-package.out" "$out/stage-fuzz.out" |
 		awk '{print $1 == "PASS:" ? "PASS 1" : "FAIL 1"}'
 	if grep -q "^PASS: stage/soak" "$out/stages.txt"; then echo "PASS 1"; else echo "FAIL 1"; fi
+	# a stage that failed with every test passing (e.g. distcleancheck) is one failure
+	for s in check distcheck; do
+		if grep -q "^FAIL: stage/$s" "$out/stages.txt" &&
+		   ! grep -qE "^# (FAIL|ERROR|XPASS): *[1-9]" "$out/stage-$s.out"; then
+			echo "FAIL 1"
+		fi
+	done
 	# a stage that never reached its tests counts as a failure
 	grep -q "^# TOTAL:" "$out/stage-check.out" || echo "FAIL 1"
 	grep -q "^# TOTAL:" "$out/stage-distcheck.out" || echo "FAIL 1"
