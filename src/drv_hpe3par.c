@@ -366,15 +366,6 @@ static tw_err hp_response(void *vs, struct snap_builder *b, const struct rest_re
 	return e;
 }
 
-static void hp_err_text(const struct rest_response *r, char *out, size_t outlen)
-{
-	json_t *root = NULL;
-	out[0] = '\0';
-	if (rj_parse(r->body.data, r->body.len, &root, NULL, 0) == TW_OK)
-		hpe3par_error_text(root, out, outlen);
-	json_decref(root);
-}
-
 static const struct rest_vendor hpe3par_vendor = {
 	.name = "hpe3par",
 	.state_size = sizeof(struct hpe3par),
@@ -387,7 +378,7 @@ static const struct rest_vendor hpe3par_vendor = {
 	.poll_begin = hp_begin,
 	.poll_next = hp_next,
 	.poll_response = hp_response,
-	.error_text = hp_err_text,
+	.error_json = hpe3par_error_text,
 };
 
 REST_DRIVER(hpe3par, hpe3par_vendor);

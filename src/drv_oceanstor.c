@@ -425,15 +425,6 @@ static enum rest_verdict os_classify(void *vs, const struct rest_response *r, tw
 	return vd;
 }
 
-static void os_err_text(const struct rest_response *r, char *out, size_t outlen)
-{
-	json_t *root = NULL;
-	out[0] = '\0';
-	if (rj_parse(r->body.data, r->body.len, &root, NULL, 0) == TW_OK)
-		oceanstor_error_text(root, out, outlen);
-	json_decref(root);
-}
-
 static const struct rest_vendor oceanstor_vendor = {
 	.name = "oceanstor",
 	.state_size = sizeof(struct oceanstor),
@@ -447,7 +438,7 @@ static const struct rest_vendor oceanstor_vendor = {
 	.poll_next = os_next,
 	.poll_response = os_response,
 	.classify = os_classify,
-	.error_text = os_err_text,
+	.error_json = oceanstor_error_text,
 };
 
 REST_DRIVER(oceanstor, oceanstor_vendor);

@@ -496,15 +496,6 @@ static tw_err ontap_response(void *vs, struct snap_builder *b, const struct rest
 	return e;
 }
 
-static void ontap_err_text(const struct rest_response *r, char *out, size_t outlen)
-{
-	json_t *root = NULL;
-	out[0] = '\0';
-	if (rj_parse(r->body.data, r->body.len, &root, NULL, 0) == TW_OK)
-		ontap_error_text(root, out, outlen);
-	json_decref(root);
-}
-
 static const struct rest_vendor ontap_vendor = {
 	.name = "ontap",
 	.state_size = sizeof(struct ontap),
@@ -513,7 +504,7 @@ static const struct rest_vendor ontap_vendor = {
 	.poll_begin = ontap_begin,
 	.poll_next = ontap_next,
 	.poll_response = ontap_response,
-	.error_text = ontap_err_text,
+	.error_json = ontap_error_text,
 };
 
 REST_DRIVER(ontap, ontap_vendor);

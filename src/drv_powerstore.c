@@ -331,15 +331,6 @@ static tw_err ps_response(void *vs, struct snap_builder *b, const struct rest_re
 	return e;
 }
 
-static void ps_err_text(const struct rest_response *r, char *out, size_t outlen)
-{
-	json_t *root = NULL;
-	out[0] = '\0';
-	if (rj_parse(r->body.data, r->body.len, &root, NULL, 0) == TW_OK)
-		powerstore_error_text(root, out, outlen);
-	json_decref(root);
-}
-
 static const struct rest_vendor powerstore_vendor = {
 	.name = "powerstore",
 	.state_size = sizeof(struct powerstore),
@@ -352,7 +343,7 @@ static const struct rest_vendor powerstore_vendor = {
 	.poll_begin = ps_begin,
 	.poll_next = ps_next,
 	.poll_response = ps_response,
-	.error_text = ps_err_text,
+	.error_json = powerstore_error_text,
 };
 
 REST_DRIVER(powerstore, powerstore_vendor);

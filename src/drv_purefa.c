@@ -371,15 +371,6 @@ static tw_err purefa_response(void *vs, struct snap_builder *b, const struct res
 	return e;
 }
 
-static void purefa_err_text(const struct rest_response *r, char *out, size_t outlen)
-{
-	json_t *root = NULL;
-	out[0] = '\0';
-	if (rj_parse(r->body.data, r->body.len, &root, NULL, 0) == TW_OK)
-		purefa_error_text(root, out, outlen);
-	json_decref(root);
-}
-
 static const struct rest_vendor purefa_vendor = {
 	.name = "purefa",
 	.state_size = sizeof(struct purefa),
@@ -392,7 +383,7 @@ static const struct rest_vendor purefa_vendor = {
 	.poll_begin = purefa_begin,
 	.poll_next = purefa_next,
 	.poll_response = purefa_response,
-	.error_text = purefa_err_text,
+	.error_json = purefa_error_text,
 };
 
 REST_DRIVER(purefa, purefa_vendor);

@@ -307,15 +307,6 @@ static tw_err un_response(void *vs, struct snap_builder *b, const struct rest_re
 	return e;
 }
 
-static void un_err_text(const struct rest_response *r, char *out, size_t outlen)
-{
-	json_t *root = NULL;
-	out[0] = '\0';
-	if (rj_parse(r->body.data, r->body.len, &root, NULL, 0) == TW_OK)
-		unity_error_text(root, out, outlen);
-	json_decref(root);
-}
-
 static const struct rest_vendor unity_vendor = {
 	.name = "unity",
 	.state_size = sizeof(struct unity),
@@ -328,7 +319,7 @@ static const struct rest_vendor unity_vendor = {
 	.poll_begin = un_begin,
 	.poll_next = un_next,
 	.poll_response = un_response,
-	.error_text = un_err_text,
+	.error_json = unity_error_text,
 };
 
 REST_DRIVER(unity, unity_vendor);

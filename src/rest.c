@@ -7,6 +7,7 @@
 #include "config.h"
 #include "rest.h"
 #include "log.h"
+#include "rest_json.h"
 
 #include <curl/curl.h>
 #include <stdarg.h>
@@ -704,8 +705,14 @@ static void http_error(struct rest_engine *e, tw_err err, char *msg, size_t msgl
 	char w[160], text[160] = "", ra[48] = "";
 	double secs = 0;
 	where(e, w, sizeof w);
-	if (e->v->error_text && e->resp.body.len)
+	if (e->v->error_text && e->resp.body.len) {
 		e->v->error_text(&e->resp, text, sizeof text);
+	} else if (e->v->error_json && e->resp.body.len) {
+		json_t *root = NULL;
+		if (rj_parse(e->resp.body.data, e->resp.body.len, &root, NULL, 0) == TW_OK)
+			e->v->error_json(root, text, sizeof text);
+		json_decref(root);
+	}
 	if (e->resp.status >= 300 && e->resp.status < 400) {
 		tw_seterr(msg, msglen, err, "%s: HTTP %ld redirect not followed", w, e->resp.status);
 		return;

@@ -35,6 +35,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "buf.h"
 #include "cfg.h"
 #include "driver.h"
@@ -139,7 +140,10 @@ struct rest_vendor {
 	 * statuses TW_ERR_HTTP).  Return REST_V_OK to apply the defaults. */
 	enum rest_verdict (*classify)(void *vs, const struct rest_response *r, tw_err *e,
 				      char *msg, size_t msglen);
-	/* Optional: the vendor's error text from an error body, for messages. */
+	/* Optional: the vendor's error text from an error body, for messages:
+	 * error_json gets the body parsed as JSON (most vendors), error_text the
+	 * raw body (vendors that answer errors in plain text); error_text wins. */
+	void (*error_json)(const json_t *root, char *out, size_t outlen);
 	void (*error_text)(const struct rest_response *r, char *out, size_t outlen);
 };
 
