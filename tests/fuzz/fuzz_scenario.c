@@ -64,11 +64,16 @@ static int too_many_volumes(const uint8_t *d, size_t n)
 
 static void check_pool(const struct sim_pool *p)
 {
+	/* ascending: sim_time_ns(1e12) saturates at 1.8e19, past UINT64_MAX / 2 */
 	const uint64_t times[] = { 0, 1, 999999999, 1000000000, 60000000000ULL,
 				   3600000000000ULL, 86400000000000ULL, 31536000000000000ULL,
-				   sim_time_ns(1e12), UINT64_MAX / 2, UINT64_MAX - 1 };
+				   UINT64_MAX / 2, sim_time_ns(1e12), UINT64_MAX - 1 };
 	uint64_t prev = 0;
 	int exact = p->nvols <= 2000;
+
+	for (size_t k = 1; k < TW_ARRAY_LEN(times); k++)
+		if (times[k] < times[k - 1])
+			fuzz_fail("fuzz_scenario: sample times out of order at %zu", k);
 
 	for (size_t k = 0; k < TW_ARRAY_LEN(times) + 3; k++) {
 		uint64_t t, added;
