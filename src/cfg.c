@@ -124,7 +124,7 @@ static const char *const target_keys[] = {
 	"overcommit_threshold", "pools", "max_response_bytes", NULL
 };
 static const char *const snmp_keys[] = {
-	"version", "community", "community_file", "max_repetitions", "username",
+	"version", "community", "community_file", "max_repetitions", "max_inflight", "username",
 	"security_level", "auth_protocol", "auth_password_file", "priv_protocol",
 	"priv_password_file", "context", NULL
 };
@@ -772,6 +772,7 @@ static tw_err load_snmp(struct ctx *x, struct tw_target *t, const struct ynode *
 #define WHAT(k) (snprintf(what, sizeof what, "%ssnmp%s%s", who, *(k) ? "." : "", k), what)
 	sc->version = TW_SNMP_V2C;
 	sc->max_repetitions = 50;
+	sc->max_inflight = TW_SNMP_DEFAULT_INFLIGHT;
 	s = get_map(x, tmap, "snmp", WHAT(""), &e);
 	if (e)
 		return e;
@@ -798,6 +799,13 @@ static tw_err load_snmp(struct ctx *x, struct tw_target *t, const struct ynode *
 				   x->msglen)))
 			return e;
 		sc->max_repetitions = (unsigned)u;
+	}
+	if ((n = get(s, "max_inflight"))) {
+		uint64_t u;
+		if ((e = ynode_u64(x->d, n, WHAT("max_inflight"), 1, TW_SNMP_MAX_INFLIGHT, &u, x->msg,
+				   x->msglen)))
+			return e;
+		sc->max_inflight = (unsigned)u;
 	}
 
 	if (sc->version != TW_SNMP_V3) {
@@ -1356,7 +1364,8 @@ int cfg_target_equal(const struct tw_target *a, const struct tw_target *b)
 	    a->max_response_bytes != b->max_response_bytes || a->npools != b->npools)
 		return 0;
 	if (sa->version != sb->version || !secret_eq(&sa->community, &sb->community) ||
-	    sa->max_repetitions != sb->max_repetitions || !str_eq(sa->username, sb->username) ||
+	    sa->max_repetitions != sb->max_repetitions || sa->max_inflight != sb->max_inflight ||
+	    !str_eq(sa->username, sb->username) ||
 	    sa->security_level != sb->security_level || sa->auth_protocol != sb->auth_protocol ||
 	    !secret_eq(&sa->auth_password, &sb->auth_password) ||
 	    sa->priv_protocol != sb->priv_protocol ||
@@ -1442,8 +1451,8 @@ static void put_duration(struct buf *out, const char *indent, const char *key, d
 
 static void describe_snmp(const struct tw_snmp_cfg *s, struct buf *out)
 {
-	buf_printf(out, "    snmp.version: %s\n    snmp.max_repetitions: %u\n",
-		   snmp_version_name(s->version), s->max_repetitions);
+	buf_printf(out, "    snmp.version: %s\n    snmp.max_repetitions: %u\n    snmp.max_inflight: %u\n",
+		   snmp_version_name(s->version), s->max_repetitions, s->max_inflight);
 	if (s->version != TW_SNMP_V3) {
 		put_secret(out, "snmp.community", &s->community);
 		return;

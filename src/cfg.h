@@ -28,10 +28,15 @@ enum tw_snmp_auth { TW_AUTH_NONE = 0, TW_AUTH_MD5, TW_AUTH_SHA, TW_AUTH_SHA224, 
 		    TW_AUTH_SHA384, TW_AUTH_SHA512 };
 enum tw_snmp_priv { TW_PRIV_NONE = 0, TW_PRIV_DES, TW_PRIV_AES, TW_PRIV_AES192, TW_PRIV_AES256 };
 
+/* SNMP requests in flight per poll of one target (snmp.max_inflight). */
+#define TW_SNMP_DEFAULT_INFLIGHT 16
+#define TW_SNMP_MAX_INFLIGHT 64
+
 struct tw_snmp_cfg {
 	enum tw_snmp_version version;
 	struct tw_secret community;    /* v1/v2c */
 	unsigned max_repetitions;      /* default 50 */
+	unsigned max_inflight;         /* requests in flight per poll, default 16 */
 	char *username;                /* v3 */
 	enum tw_snmp_seclevel security_level;
 	enum tw_snmp_auth auth_protocol;

@@ -173,6 +173,7 @@ static tw_err snmp_open(void *state, const struct tw_target *t, const struct tw_
 	cp.timeout = t->timeout;
 	cp.retries = t->retries;
 	cp.max_reps = t->snmp.max_repetitions;
+	cp.max_inflight = t->snmp.max_inflight;
 	e = snmp_conn_new(&cp, &st->conn, msg, msglen);
 	free(peer);
 	if (e)

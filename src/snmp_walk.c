@@ -388,7 +388,13 @@ struct snmp_conn {
 	double try_timeout;        /* seconds per try */
 	unsigned retries;
 	unsigned max_reps;
+	unsigned max_inflight;     /* requests in flight per walk (split budget) */
 	size_t max_varbinds, max_bytes;
+	/* Where the last good walk's big columns divide into equal parts
+	 * (split.c-style hints, see "index-range splits" below). */
+	struct split_hint *hints;
+	size_t nhints;
+	int nosplit;               /* a split walk timed out: walk columns whole */
 };
 
 static void wipe_free(char *s)
@@ -398,6 +404,95 @@ static void wipe_free(char *s)
 		while (*p)
 			*p++ = 0;
 		free(s);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* index-range splits                                                  */
+/*
+ * A big column walked as one GETBULK chain keeps one request in flight;
+ * the agent then idles while each answer travels and is decoded.  After a
+ * good walk the connection remembers, for each column of at least
+ * SPLIT_MIN_ROWS rows, SPLIT_Q - 1 evenly spaced row indexes.  The next
+ * walk cuts such a column into k ranges at those indexes, each its own
+ * chain: range j starts after boundary j (exclusive, as GETNEXT does) and
+ * ends at boundary j+1 inclusive, so the ranges partition the whole index
+ * space whatever rows appeared or vanished since: no row can be read
+ * twice or skipped.  Rows a range's GETBULK returns past its end belong to
+ * the next range and are dropped.  Range 0 writes into the target's column,
+ * the others into scratch columns appended after the targets; they are
+ * concatenated in order when the walk ends.  The first walk of a session
+ * (no hints yet) walks each column whole.
+ */
+#define SPLIT_Q 64               /* quantile slots: boundaries at m * n / 64 */
+#define SPLIT_MIN_ROWS 128       /* smaller columns are not remembered */
+
+struct split_hint {
+	uint32_t oid[WALK_OID_MAX];  /* the column */
+	size_t oid_len;
+	size_t nrows;                /* rows in the last good walk */
+	size_t nq;                   /* boundaries (SPLIT_Q - 1) */
+	uint32_t *idx;               /* their indexes, back to back */
+	uint32_t off[SPLIT_Q];
+	uint16_t len[SPLIT_Q];
+};
+
+static void hints_free(struct snmp_conn *c)
+{
+	for (size_t i = 0; i < c->nhints; i++)
+		free(c->hints[i].idx);
+	free(c->hints);
+	c->hints = NULL;
+	c->nhints = 0;
+}
+
+static const struct split_hint *hint_find(const struct snmp_conn *c, const uint32_t *oid,
+					  size_t len)
+{
+	for (size_t i = 0; i < c->nhints; i++)
+		if (walk_oid_cmp(c->hints[i].oid, c->hints[i].oid_len, oid, len) == 0)
+			return &c->hints[i];
+	return NULL;
+}
+
+/* Remember the boundaries of r's big columns (replacing earlier hints).
+ * Best effort: on OOM the connection simply has no hints. */
+static void hints_record(struct snmp_conn *c, const struct walk_result *r, size_t ncols)
+{
+	struct split_hint *h;
+	size_t n = 0;
+
+	hints_free(c);
+	for (size_t i = 0; i < ncols; i++)
+		if (r->cols[i].nrows >= SPLIT_MIN_ROWS)
+			n++;
+	if (!n || !(h = calloc(n, sizeof *h)))
+		return;
+	c->hints = h;
+	for (size_t i = 0; i < ncols; i++) {
+		const struct walk_column *col = &r->cols[i];
+		size_t total = 0, o = 0;
+		struct split_hint *x;
+		if (col->nrows < SPLIT_MIN_ROWS)
+			continue;
+		x = &h[c->nhints];
+		for (size_t m = 1; m < SPLIT_Q; m++)
+			total += col->rows[m * col->nrows / SPLIT_Q - 1].idx_len;
+		x->idx = malloc((total ? total : 1) * sizeof *x->idx);
+		if (!x->idx)
+			break;
+		memcpy(x->oid, col->oid, col->oid_len * sizeof *col->oid);
+		x->oid_len = col->oid_len;
+		x->nrows = col->nrows;
+		for (size_t m = 1; m < SPLIT_Q; m++) {
+			const struct walk_row *row = &col->rows[m * col->nrows / SPLIT_Q - 1];
+			x->off[x->nq] = (uint32_t)o;
+			x->len[x->nq] = row->idx_len;
+			memcpy(x->idx + o, walk_row_index(col, row), row->idx_len * sizeof *x->idx);
+			o += row->idx_len;
+			x->nq++;
+		}
+		c->nhints++;
 	}
 }
 
@@ -507,6 +602,9 @@ tw_err snmp_conn_new(const struct snmp_conn_params *p, struct snmp_conn **out, c
 	if (c->try_timeout < 0.001)
 		c->try_timeout = 0.001;
 	c->max_reps = p->max_reps ? p->max_reps : 50;
+	c->max_inflight = p->max_inflight ? p->max_inflight : WALK_DEFAULT_INFLIGHT;
+	if (c->max_inflight > WALK_MAX_INFLIGHT)
+		c->max_inflight = WALK_MAX_INFLIGHT;
 	c->max_varbinds = p->max_varbinds;
 	c->max_bytes = p->max_bytes;
 	c->peer = tw_strdup(p->peer);
@@ -649,6 +747,7 @@ void snmp_conn_free(struct snmp_conn *c)
 	memset(c->tmpl.securityAuthKey, 0, sizeof c->tmpl.securityAuthKey);
 	memset(c->tmpl.securityPrivKey, 0, sizeof c->tmpl.securityPrivKey);
 	wipe_free(c->community);
+	hints_free(c);
 	free(c->peer);
 	free(c->label);
 	free(c->username);
@@ -703,11 +802,19 @@ struct chain {
 	size_t base_len;
 	oid last[MAX_OID_LEN];  /* last OID asked from / received */
 	size_t last_len;
-	oid end[MAX_OID_LEN];   /* exclusive upper bound (base+to), end_len 0 = none */
+	oid end[MAX_OID_LEN];   /* upper bound (base+to), end_len 0 = none */
 	size_t end_len;
+	int end_incl;           /* the bound is the range's last index (a split range)
+				 * rather than the first index after it (a target's to) */
+	int launched;           /* its first request went out */
 	int inflight;           /* a request of this chain is outstanding */
 	int done;
 	unsigned maxrep;
+};
+
+/* A split target: its column and the scratch columns of its ranges 1..n. */
+struct split_join {
+	size_t col, first_part, nparts;
 };
 
 struct snmp_walk {
@@ -720,6 +827,10 @@ struct snmp_walk {
 	size_t outstanding;     /* requests sent and not yet answered/timed out */
 	double deadline;
 	struct walk_result *res;
+	size_t ntargets;        /* result columns of the targets; scratch columns follow */
+	struct split_join *joins;
+	size_t njoins;
+	size_t nsplit;          /* extra chains the splits added */
 	int finished;
 	tw_err err;
 	char errmsg[320];
@@ -840,6 +951,7 @@ static int chain_send(struct chain *ch)
 		return -1;
 	}
 	ch->inflight = 1;
+	ch->launched = 1;
 	w->outstanding++;
 	w->st.requests++;
 	return 0;
@@ -931,7 +1043,20 @@ static int vb_is_exception(const netsnmp_variable_list *vb)
 	       vb->type == SNMP_NOSUCHINSTANCE;
 }
 
-/* Would a walk continue after this varbind (in the subtree, below the end
+/* Where a name stands against the chain's end bound: -1 before it (go on),
+ * 0 the range's last index (store it, then stop), 1 past the end. */
+static int end_pos(const struct chain *ch, const oid *name, size_t len)
+{
+	int c;
+	if (!ch->end_len)
+		return -1;
+	c = snmp_oid_compare(name, len, ch->end, ch->end_len);
+	if (c < 0)
+		return -1;
+	return c == 0 && ch->end_incl ? 0 : 1;
+}
+
+/* Would a walk continue after this varbind (in the subtree, before the end
  * bound, strictly after `after`)?  Used for the early pipelined send. */
 static int walk_continues(const struct chain *ch, const netsnmp_variable_list *vb, const oid *after,
 			  size_t after_len)
@@ -941,7 +1066,7 @@ static int walk_continues(const struct chain *ch, const netsnmp_variable_list *v
 	if (vb->name_length <= ch->base_len ||
 	    snmp_oidtree_compare(ch->base, ch->base_len, vb->name, vb->name_length) != 0)
 		return 0;
-	if (ch->end_len && snmp_oid_compare(vb->name, vb->name_length, ch->end, ch->end_len) >= 0)
+	if (end_pos(ch, vb->name, vb->name_length) >= 0)
 		return 0;
 	return snmp_oid_compare(vb->name, vb->name_length, after, after_len) > 0;
 }
@@ -1027,12 +1152,12 @@ static void handle_walk(struct snmp_walk *w, struct chain *ch, netsnmp_pdu *pdu)
 	for (vb = pdu->variables; vb; vb = vb->next_variable) {
 		uint32_t idx[MAX_OID_LEN];
 		size_t idx_len;
+		int at_end = -1;
 		tw_err e;
 
 		if (vb_is_exception(vb) || vb->name_length <= ch->base_len ||
 		    snmp_oidtree_compare(ch->base, ch->base_len, vb->name, vb->name_length) != 0 ||
-		    (ch->end_len &&
-		     snmp_oid_compare(vb->name, vb->name_length, ch->end, ch->end_len) >= 0)) {
+		    (at_end = end_pos(ch, vb->name, vb->name_length)) > 0) {
 			/* End of this column.  Anything after it in a GETBULK
 			 * answer belongs to the following subtree. */
 			ch->done = 1;
@@ -1061,6 +1186,10 @@ static void handle_walk(struct snmp_walk *w, struct chain *ch, netsnmp_pdu *pdu)
 		}
 		memcpy(prev, vb->name, vb->name_length * sizeof *prev);
 		prev_len = vb->name_length;
+		if (at_end == 0) {
+			ch->done = 1; /* the range's last index: the rest is the next range's */
+			break;
+		}
 	}
 	if (ch->done)
 		return; /* a pipelined request (if any) is answered and ignored */
@@ -1070,6 +1199,20 @@ static void handle_walk(struct snmp_walk *w, struct chain *ch, netsnmp_pdu *pdu)
 		 * which the loop above reports.  Be safe anyway. */
 		oid_text(ch->last, ch->last_len, buf, sizeof buf);
 		walk_fail(w, TW_ERR_PROTOCOL, "agent returned non-increasing OID after %s", buf);
+	}
+}
+
+/* Send the first request of chains not yet launched while fewer than
+ * max_inflight requests are out (a chain keeps its slot from one request
+ * to its next, so slots free up as chains finish). */
+static void launch_waiting(struct snmp_walk *w)
+{
+	for (size_t i = 0; i < w->nchains && w->outstanding < w->c->max_inflight; i++) {
+		struct chain *ch = &w->chains[i];
+		if (w->finished)
+			return;
+		if (!ch->launched && !ch->done && chain_send(ch))
+			return;
 	}
 }
 
@@ -1085,12 +1228,7 @@ static void start_chains(struct snmp_walk *w)
 			return;
 		}
 	}
-	for (size_t i = 0; i < w->nchains; i++) {
-		if (w->finished)
-			return;
-		if (!w->chains[i].done && chain_send(&w->chains[i]))
-			return;
-	}
+	launch_waiting(w);
 }
 
 /* Store the engine ID of a discovery Report in the session (net-snmp does
@@ -1214,6 +1352,8 @@ static int walk_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, voi
 		walk_fail(w, TW_ERR_PROTOCOL, "agent did not answer SNMPv3 engine discovery with a report");
 		break;
 	}
+	if (ch->done && w->started && !w->finished)
+		launch_waiting(w); /* its slot is free */
 	return 1;
 }
 
@@ -1241,11 +1381,68 @@ static void chain_init(struct snmp_walk *w, struct chain *ch, const struct walk_
 	}
 }
 
+/* base + boundary q of hint h into o (a chain's last or end). */
+static void hint_oid(const struct chain *ch, const struct split_hint *h, size_t q, oid *o,
+		     size_t *len)
+{
+	size_t n = ch->base_len;
+	memcpy(o, ch->base, n * sizeof *o);
+	for (size_t i = 0; i < h->len[q] && n < MAX_OID_LEN; i++)
+		o[n++] = h->idx[h->off[q] + i];
+	*len = n;
+}
+
+/* How many ranges each target is walked in (ranges[i], 1 = whole): the
+ * in-flight budget left after one chain per walked column goes to the
+ * columns the last walk found big, in proportion to their rows, at least
+ * 4 x max-repetitions rows per range.  Returns the number of chains. */
+static size_t plan_splits(const struct snmp_conn *c, const struct walk_target *t, size_t n,
+			  const struct split_hint **hints, size_t *ranges)
+{
+	size_t walks = 0, big = 0, chains = 0, extra;
+	uint64_t rows = 0;
+	size_t min_rows = (size_t)c->max_reps * 4;
+
+	for (size_t i = 0; i < n; i++) {
+		ranges[i] = 1;
+		hints[i] = NULL;
+		if (t[i].kind != WALK_SUBTREE)
+			continue;
+		walks++;
+		if (c->nosplit || t[i].from_len || t[i].to_len)
+			continue;
+		hints[i] = hint_find(c, t[i].oid, t[i].len);
+		if (hints[i] && hints[i]->nrows >= 2 * min_rows) {
+			rows += hints[i]->nrows;
+			big++;
+		} else {
+			hints[i] = NULL;
+		}
+	}
+	extra = c->max_inflight > walks ? c->max_inflight - walks : 0;
+	for (size_t i = 0; i < n; i++) {
+		if (hints[i] && extra && rows) {
+			uint64_t k = 1 + (uint64_t)extra * hints[i]->nrows / rows;
+			uint64_t kmax = hints[i]->nrows / min_rows;
+			if (k > kmax)
+				k = kmax;
+			if (k > SPLIT_Q)
+				k = SPLIT_Q;
+			ranges[i] = (size_t)k;
+		}
+		chains += ranges[i];
+	}
+	(void)big;
+	return chains;
+}
+
 tw_err snmp_walk_start(struct snmp_conn *c, const struct walk_target *targets, size_t ntargets,
 		       double deadline, struct snmp_walk **out, char *msg, size_t msglen)
 {
 	struct snmp_walk *w;
 	netsnmp_session *s;
+	const struct split_hint **hints = NULL;
+	size_t *ranges = NULL, nch, k = 0;
 	tw_err e;
 
 	*out = NULL;
@@ -1258,25 +1455,67 @@ tw_err snmp_walk_start(struct snmp_conn *c, const struct walk_target *targets, s
 			return tw_seterr(msg, msglen, TW_ERR_INTERNAL, "%s: bad walk target %zu",
 					 c->label, i);
 	w = calloc(1, sizeof *w);
-	if (!w)
+	hints = calloc(ntargets ? ntargets : 1, sizeof *hints);
+	ranges = calloc(ntargets ? ntargets : 1, sizeof *ranges);
+	if (!w || !hints || !ranges) {
+		free(w);
+		free(hints);
+		free(ranges);
 		return TW_ERR_NOMEM;
+	}
 	w->c = c;
 	w->deadline = deadline;
-	w->chains = calloc(ntargets ? ntargets : 1, sizeof *w->chains);
+	nch = plan_splits(c, targets, ntargets, hints, ranges);
+	w->chains = calloc(nch ? nch : 1, sizeof *w->chains);
+	w->joins = calloc(ntargets ? ntargets : 1, sizeof *w->joins);
 	w->res = walk_result_new(c->max_varbinds, c->max_bytes);
-	if (!w->chains || !w->res) {
-		snmp_walk_free(w);
-		return TW_ERR_NOMEM;
+	if (!w->chains || !w->joins || !w->res) {
+		e = TW_ERR_NOMEM;
+		goto fail;
 	}
 	for (size_t i = 0; i < ntargets; i++) {
 		size_t col;
-		if ((e = walk_result_add_column(w->res, targets[i].oid, targets[i].len, &col))) {
-			snmp_walk_free(w);
-			return e;
-		}
-		chain_init(w, &w->chains[i], &targets[i], col);
+		if ((e = walk_result_add_column(w->res, targets[i].oid, targets[i].len, &col)))
+			goto fail;
+		chain_init(w, &w->chains[k++], &targets[i], col);
 	}
-	w->nchains = ntargets;
+	w->ntargets = ntargets;
+	/* Ranges 1..n-1 of split targets; range 0 is the target's own chain. */
+	for (size_t i = 0; i < ntargets; i++) {
+		const struct split_hint *h = hints[i];
+		struct chain *first = &w->chains[i];
+		struct split_join *j;
+		size_t nr = ranges[i];
+		if (nr < 2)
+			continue;
+		j = &w->joins[w->njoins++];
+		j->col = first->col;
+		j->first_part = w->res->ncols;
+		j->nparts = nr - 1;
+		for (size_t r = 0; r < nr; r++) {
+			struct chain *ch = r ? &w->chains[k++] : first;
+			if (r) {
+				size_t col;
+				if ((e = walk_result_add_column(w->res, targets[i].oid, targets[i].len,
+								&col)))
+					goto fail;
+				chain_init(w, ch, &targets[i], col);
+				/* starts after boundary r (exclusive) */
+				hint_oid(ch, h, r * SPLIT_Q / nr - 1, ch->last, &ch->last_len);
+			}
+			if (r + 1 < nr) {
+				/* ends at boundary r + 1, inclusive */
+				hint_oid(ch, h, (r + 1) * SPLIT_Q / nr - 1, ch->end, &ch->end_len);
+				ch->end_incl = 1;
+			}
+		}
+		w->nsplit += nr - 1;
+	}
+	w->nchains = k;
+	free(hints);
+	free(ranges);
+	hints = NULL;
+	ranges = NULL;
 	if ((e = conn_open(c, msg, msglen))) {
 		snmp_walk_free(w);
 		return e;
@@ -1300,6 +1539,11 @@ tw_err snmp_walk_start(struct snmp_conn *c, const struct walk_target *targets, s
 	}
 	*out = w;
 	return TW_OK;
+fail:
+	free(hints);
+	free(ranges);
+	snmp_walk_free(w);
+	return e;
 }
 
 void snmp_walk_fds(struct snmp_walk *w, struct tw_fdset *fs)
@@ -1398,6 +1642,88 @@ static void walk_read(struct snmp_walk *w, int ready)
 	}
 }
 
+/* Concatenate the scratch columns of split targets into their target
+ * columns (each into one exactly sized set of arenas) and drop them, so
+ * the result has one column per target as if nothing was split. */
+static tw_err join_splits(struct snmp_walk *w)
+{
+	struct walk_result *r = w->res;
+
+	for (size_t k = 0; k < w->njoins; k++) {
+		const struct split_join *j = &w->joins[k];
+		struct walk_column *dst = &r->cols[j->col];
+		size_t nrows = dst->nrows, nsub = dst->nsub, ndata = dst->ndata, old = 0, now;
+		struct walk_row *rows;
+		uint32_t *sub;
+		unsigned char *data;
+
+		for (size_t p = 0; p < j->nparts; p++) {
+			const struct walk_column *c = &r->cols[j->first_part + p];
+			const struct walk_column *prev = p ? &r->cols[j->first_part + p - 1] : dst;
+			nrows += c->nrows;
+			nsub += c->nsub;
+			ndata += c->ndata;
+			/* Ranges are disjoint and in order; check it all the same. */
+			if (c->nrows && prev->nrows &&
+			    walk_oid_cmp(walk_row_index(prev, &prev->rows[prev->nrows - 1]),
+					 prev->rows[prev->nrows - 1].idx_len,
+					 walk_row_index(c, &c->rows[0]), c->rows[0].idx_len) >= 0)
+				return TW_ERR_INTERNAL;
+		}
+		if (nsub > UINT32_MAX || ndata > UINT32_MAX)
+			return TW_ERR_TOO_BIG;
+		rows = malloc((nrows ? nrows : 1) * sizeof *rows);
+		sub = malloc((nsub ? nsub : 1) * sizeof *sub);
+		data = malloc(ndata ? ndata : 1);
+		if (!rows || !sub || !data) {
+			free(rows);
+			free(sub);
+			free(data);
+			return TW_ERR_NOMEM;
+		}
+		nrows = nsub = ndata = 0;
+		for (size_t p = 0; p <= j->nparts; p++) {
+			struct walk_column *c = p ? &r->cols[j->first_part + p - 1] : dst;
+			for (size_t i = 0; i < c->nrows; i++) {
+				struct walk_row row = c->rows[i];
+				row.idx_off += (uint32_t)nsub;
+				if (row.type == WV_OID)
+					row.data_off += (uint32_t)nsub;
+				else if (row.type == WV_STR)
+					row.data_off += (uint32_t)ndata;
+				rows[nrows++] = row;
+			}
+			if (c->nsub)
+				memcpy(sub + nsub, c->sub, c->nsub * sizeof *sub);
+			if (c->ndata)
+				memcpy(data + ndata, c->data, c->ndata);
+			nsub += c->nsub;
+			ndata += c->ndata;
+			old += c->arows * sizeof *c->rows + c->asub * sizeof *c->sub + c->adata;
+			dst->end_of_view |= c->end_of_view;
+			if (p) {
+				free(c->rows);
+				free(c->sub);
+				free(c->data);
+				memset(c, 0, sizeof *c);
+			}
+		}
+		free(dst->rows);
+		free(dst->sub);
+		free(dst->data);
+		dst->rows = rows;
+		dst->nrows = dst->arows = nrows;
+		dst->sub = nsub ? sub : (free(sub), NULL);
+		dst->nsub = dst->asub = nsub;
+		dst->data = ndata ? data : (free(data), NULL);
+		dst->ndata = dst->adata = ndata;
+		now = nrows * sizeof *rows + nsub * sizeof *sub + ndata;
+		r->nbytes = r->nbytes - old + now;
+	}
+	r->ncols = w->ntargets;
+	return TW_OK;
+}
+
 enum tw_step snmp_walk_step(struct snmp_walk *w, const struct tw_fdset *ready, double now,
 			    tw_err *result, char *msg, size_t msglen)
 {
@@ -1444,7 +1770,23 @@ enum tw_step snmp_walk_step(struct snmp_walk *w, const struct tw_fdset *ready, d
 	}
 	if (c->walk == w)
 		c->walk = NULL;
+	if (!w->err && w->res) {
+		tw_err e = join_splits(w);
+		if (e) {
+			w->err = e;
+			snprintf(w->errmsg, sizeof w->errmsg, "%s: cannot join the ranges of a split walk: %s",
+				 c->label, tw_strerror(e));
+		} else
+			hints_record(c, w->res, w->ntargets);
+	} else if (w->err == TW_ERR_TIMEOUT && w->nsplit && !c->nosplit) {
+		/* Maybe the agent drops requests when this many are out: walk
+		 * its columns whole from now on (until the target is reset). */
+		c->nosplit = 1;
+		tw_log(TW_LOG_WARN, "snmp agent timed out during a split walk; walking columns whole from now on",
+		       "address", c->label, NULL);
+	}
 	w->st.varbinds = w->res ? w->res->nvarbinds : 0;
+	w->st.ranges = w->nsplit;
 	*result = w->err;
 	if (w->err)
 		tw_seterr(msg, msglen, w->err, "%s", w->errmsg);
@@ -1482,5 +1824,6 @@ void snmp_walk_free(struct snmp_walk *w)
 	}
 	walk_result_free(w->res);
 	free(w->chains);
+	free(w->joins);
 	free(w);
 }

@@ -3,7 +3,10 @@
  * one agent, reused across polls.  A struct snmp_walk fetches a set of
  * targets over it without blocking and without threads: scalar GETs and
  * table-column walks, every column its own GETBULK (v2c/v3) or GETNEXT (v1)
- * chain, all chains in flight at once on the same session.  It fits the
+ * chain, up to max_inflight chains in flight at once on the same session;
+ * from the second walk on, columns big enough are cut into index ranges
+ * (at evenly spaced indexes of the previous walk's rows), each its own
+ * chain, and the ranges are joined again before the result is handed out.  It fits the
  * driver.h event loop: snmp_walk_fds() says what to wait for,
  * snmp_walk_step() makes progress.
  *
@@ -38,6 +41,8 @@
 #define WALK_OID_MAX 128                        /* sub-ids, as net-snmp's MAX_OID_LEN */
 #define WALK_DEFAULT_MAX_VARBINDS ((size_t)10 * 1000 * 1000)
 #define WALK_DEFAULT_MAX_BYTES ((size_t)1 << 30) /* arena bytes per walk */
+#define WALK_DEFAULT_INFLIGHT TW_SNMP_DEFAULT_INFLIGHT /* requests in flight per walk */
+#define WALK_MAX_INFLIGHT TW_SNMP_MAX_INFLIGHT
 
 /* Process-wide net-snmp set-up: init_snmp("thinwatch") exactly once, with
  * no MIB loading, no config files, no persistent state, and net-snmp's own
@@ -191,6 +196,12 @@ struct snmp_conn_params {
 	double timeout;            /* seconds for one request including its retries */
 	unsigned retries;          /* per request; each try waits timeout/(retries+1) */
 	unsigned max_reps;        /* GETBULK max-repetitions; 0 = 50 */
+	unsigned max_inflight;     /* requests in flight at once per walk, 1 to
+				    * WALK_MAX_INFLIGHT; 0 = WALK_DEFAULT_INFLIGHT.
+				    * Columns beyond it wait their turn; big columns
+				    * are split into index ranges to use it (from the
+				    * previous walk on this conn: the first walks each
+				    * column whole). */
 	size_t max_varbinds;       /* per walk; 0 = WALK_DEFAULT_MAX_VARBINDS */
 	size_t max_bytes;          /* per walk; 0 = WALK_DEFAULT_MAX_BYTES */
 };
@@ -230,6 +241,7 @@ struct snmp_walk_stats {
 	size_t requests;     /* PDUs sent (not counting net-snmp's own resends) */
 	size_t varbinds;     /* rows stored */
 	size_t toobig;       /* tooBig answers (max-repetitions halved) */
+	size_t ranges;       /* extra chains from index-range splits (0: none split) */
 };
 void snmp_walk_get_stats(const struct snmp_walk *w, struct snmp_walk_stats *st);
 /* Free the walk; one still in flight is aborted (the session is closed so

@@ -260,6 +260,7 @@ static void test_full_config(void **state)
 	assert_int_equal(t->snmp.version, TW_SNMP_V3);
 	assert_null(t->snmp.community.value);
 	assert_int_equal(t->snmp.max_repetitions, 50);
+	assert_int_equal(t->snmp.max_inflight, TW_SNMP_DEFAULT_INFLIGHT);
 	assert_string_equal(t->snmp.username, "monitor");
 	assert_int_equal(t->snmp.security_level, TW_SEC_AUTHPRIV);
 	assert_int_equal(t->snmp.auth_protocol, TW_AUTH_SHA256);
@@ -553,6 +554,20 @@ static void test_snmp_section(void **state)
 		 "targets:\n  - name: a\n    driver: snmp\n    address: h\n"
 		 "    snmp: { version: 2c, max_repetitions: 0 }\n",
 		 5, 43, "expected an integer from 1 to 1000");
+	load_bad(v,
+		 "targets:\n  - name: a\n    driver: snmp\n    address: h\n"
+		 "    snmp: { version: 2c, max_inflight: 65 }\n",
+		 5, 40, "snmp.max_inflight: expected an integer from 1 to 64");
+	load_bad(v,
+		 "targets:\n  - name: a\n    driver: snmp\n    address: h\n"
+		 "    snmp: { version: 2c, max_inflight: 0 }\n",
+		 5, 40, "expected an integer from 1 to 64");
+	{
+		struct tw_config *c1 = load_ok(v, "targets:\n  - name: a\n    driver: snmp\n"
+						  "    address: h\n    snmp: { max_inflight: 1 }\n");
+		assert_int_equal(c1->targets[0].snmp.max_inflight, 1);
+		cfg_free(c1);
+	}
 	load_bad(v,
 		 "targets:\n  - name: a\n    driver: snmp\n    address: h\n"
 		 "    snmp: { version: 2c, username: u }\n",

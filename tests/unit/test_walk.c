@@ -5,7 +5,11 @@
  * (v2c), GETNEXT walks (v1, end by noSuchName), noSuchObject scalars,
  * tooBig -> max-repetitions halved, a looping agent (non-increasing OID),
  * an error-status, no answer (timeout) and the poll deadline, the varbind
- * cap, index ranges, session reuse across walks; and the snmp driver
+ * cap, index ranges, session reuse across walks; index-range splits
+ * (rows neither lost nor read twice; a table that shrinks or grows between
+ * or during walks; answers dropped or sent back out of order; the
+ * in-flight budget; whole columns again after a split walk timed out);
+ * and the snmp driver
  * itself (address parsing, a whole poll through a profile, `profile: auto`
  * when nothing matches). */
 #include "config.h"
@@ -46,9 +50,27 @@ struct fake {
 	unsigned toobig_above;  /* F_TOOBIG: answer tooBig when max-repetitions is above */
 	size_t requests;
 	long max_reps_seen;
+	/* overlapped-walk faults (any mode) */
+	size_t change_after;    /* after this many requests the table has rows_after rows */
+	unsigned rows_after;
+	unsigned drop_every;    /* silently drop every n-th request (a lost datagram) */
+	int reorder;            /* hold answers and send them back in reverse order */
+	netsnmp_pdu *held[4];
+	size_t nheld, held_peak;
 };
 
-/* The first OID of the fake MIB view after `o`, or 0 at the end. */
+/* Send the held answers, newest first. */
+static void fake_flush(struct fake *f)
+{
+	while (f->nheld) {
+		netsnmp_pdu *r = f->held[--f->nheld];
+		if (!snmp_sess_send(f->sess, r))
+			snmp_free_pdu(r);
+	}
+}
+
+/* The first OID of the fake MIB view after `o`, or 0 at the end.  O(1):
+ * the fake must not be the slow side of a 10,000-row walk. */
 static int fake_next(const struct fake *f, const oid *o, size_t len, oid *out, size_t *outlen)
 {
 	/* The view in order: base.1.0, base.2.2.1..rows, base.2.3.1..rows. */
@@ -61,17 +83,33 @@ static int fake_next(const struct fake *f, const oid *o, size_t len, oid *out, s
 		*outlen = BASE_LEN + 2;
 		return 1;
 	}
+	cand[BASE_LEN] = 2;
 	for (oid c = 2; c <= 3; c++) {
-		for (oid i = 1; i <= f->rows; i++) {
-			cand[BASE_LEN] = 2;
-			cand[BASE_LEN + 1] = c;
-			cand[BASE_LEN + 2] = i;
-			if (snmp_oid_compare(o, len, cand, BASE_LEN + 3) < 0) {
-				memcpy(out, cand, (BASE_LEN + 3) * sizeof(oid));
-				*outlen = BASE_LEN + 3;
-				return 1;
-			}
+		oid i;
+		cand[BASE_LEN + 1] = c;
+		/* the first row i with base.2.c.i > o */
+		cand[BASE_LEN + 2] = 0;
+		if (snmp_oid_compare(o, len, cand, BASE_LEN + 2) < 0) {
+			i = 1; /* o is before this column */
+		} else if (len >= BASE_LEN + 2 &&
+			   snmp_oid_compare(o, BASE_LEN + 2, cand, BASE_LEN + 2) == 0) {
+			/* o is inside this column: after row o[+2] (or at it, when
+			 * o is longer than a row OID) */
+			if (len == BASE_LEN + 2)
+				i = 1;
+			else
+				i = o[BASE_LEN + 2] + 1;
+		} else {
+			continue; /* o is after this column */
 		}
+		if (i < 1)
+			i = 1;
+		if (f->rows == 0 || i > f->rows)
+			continue;
+		cand[BASE_LEN + 2] = i;
+		memcpy(out, cand, (BASE_LEN + 3) * sizeof(oid));
+		*outlen = BASE_LEN + 3;
+		return 1;
 	}
 	return 0;
 }
@@ -106,8 +144,10 @@ static int fake_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, voi
 	if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE || !pdu)
 		return 1;
 	f->requests++;
-	if (f->mode == F_DROP)
+	if (f->mode == F_DROP || (f->drop_every && f->requests % f->drop_every == 0))
 		return 1;
+	if (f->change_after && f->requests == f->change_after)
+		f->rows = f->rows_after;
 	if (pdu->command == SNMP_MSG_GETBULK) {
 		nonrep = pdu->errstat;
 		maxrep = pdu->errindex;
@@ -180,6 +220,14 @@ static int fake_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, voi
 		r->errindex = 1;
 	}
 send:
+	if (f->reorder) {
+		f->held[f->nheld++] = r;
+		if (f->nheld > f->held_peak)
+			f->held_peak = f->nheld;
+		if (f->nheld == TW_ARRAY_LEN(f->held))
+			fake_flush(f);
+		return 1;
+	}
 	if (!snmp_sess_send(f->sess, r))
 		snmp_free_pdu(r);
 	return 1;
@@ -211,6 +259,8 @@ static void fake_start(struct fake *f, enum fake_mode mode, unsigned rows)
 
 static void fake_stop(struct fake *f)
 {
+	while (f->nheld)
+		snmp_free_pdu(f->held[--f->nheld]);
 	snmp_sess_close(f->sess);
 }
 
@@ -231,6 +281,28 @@ static struct snmp_conn *conn_for(const struct fake *f, enum tw_snmp_version v, 
 	p.retries = 1;
 	p.max_reps = reps;
 	p.max_varbinds = max_varbinds;
+	if (snmp_conn_new(&p, &c, msg, sizeof msg))
+		fail_msg("%s", msg);
+	return c;
+}
+
+static struct snmp_conn *conn_inflight(const struct fake *f, enum tw_snmp_version v, unsigned reps,
+				       double timeout, unsigned retries, unsigned inflight)
+{
+	char peer[64], msg[256];
+	struct snmp_conn *c = NULL;
+	struct snmp_conn_params p;
+
+	snprintf(peer, sizeof peer, "udp:127.0.0.1:%d", f->port);
+	memset(&p, 0, sizeof p);
+	p.peer = peer;
+	p.label = peer;
+	p.version = v;
+	p.community = "public";
+	p.timeout = timeout;
+	p.retries = retries;
+	p.max_reps = reps;
+	p.max_inflight = inflight;
 	if (snmp_conn_new(&p, &c, msg, sizeof msg))
 		fail_msg("%s", msg);
 	return c;
@@ -277,6 +349,8 @@ static tw_err run(struct fake *f, struct snmp_conn *c, const struct walk_target 
 				tv.tv_usec = (long)(d * 1e6);
 			}
 		}
+		if (f->nheld)
+			tv.tv_usec = 0; /* held answers go out once nothing more is queued */
 		rc = select(fs.maxfd + 1, &fs.rd, NULL, NULL, &tv);
 		assert_true(rc >= 0);
 		if (rc == 0) {
@@ -288,6 +362,8 @@ static tw_err run(struct fake *f, struct snmp_conn *c, const struct walk_target 
 			FD_ZERO(&one);
 			FD_SET(f->fd, &one);
 			snmp_sess_read(f->sess, &one);
+		} else {
+			fake_flush(f); /* nothing more to read: let held answers go */
 		}
 		if (snmp_walk_step(w, &fs, tw_now_mono(), &e, msg, msglen) == TW_STEP_DONE)
 			break;
@@ -345,9 +421,17 @@ static void test_v2c_parallel(void **state)
 		assert_memory_equal(walk_row_bytes(&r->cols[2], &r->cols[2].rows[0]), "fake agent", 10);
 		assert_int_equal(r->cols[3].nrows, 0); /* noSuchObject: absent */
 		assert_int_equal(st.varbinds, 2 * 237 + 1);
-		/* 237 rows in pages of 10 per column: 24 GETBULKs each (the last
-		 * page crosses into the next column), plus 2 GETs. */
-		assert_int_equal(st.requests, 2 * 24 + 2);
+		if (round == 0) {
+			/* 237 rows in pages of 10 per column: 24 GETBULKs each (the
+			 * last page crosses into the next column), plus 2 GETs. */
+			assert_int_equal(st.ranges, 0);
+			assert_int_equal(st.requests, 2 * 24 + 2);
+		} else {
+			/* The first walk's rows cut each column into 237 / (4 x 10)
+			 * = 5 ranges: at most one more page per range. */
+			assert_int_equal(st.ranges, 2 * 4);
+			assert_in_range(st.requests, 2 * 24 + 2, 2 * 24 + 2 + 8);
+		}
 		walk_result_free(r);
 	}
 	assert_int_equal(f.max_reps_seen, 10);
@@ -489,6 +573,179 @@ static void test_cap_and_range(void **state)
 	c = conn_for(&f, TW_SNMP_V2C, 25, 2, 0);
 	assert_int_equal(run(&f, c, t, 2, 5, &r, NULL, msg, sizeof msg), TW_OK);
 	check_table(r, 0, 1, 100, 101);
+	walk_result_free(r);
+	snmp_conn_free(c);
+	fake_stop(&f);
+}
+
+/* Every row 1..n of both columns exactly once, with its own values
+ * (check_table), whatever the walk's shape. */
+static void walk_twice_split(struct fake *f, struct snmp_conn *c, unsigned rows, size_t *ranges)
+{
+	struct walk_target t[2];
+	struct walk_result *r;
+	struct snmp_walk_stats st;
+	const uint32_t s_c2[] = { 2, 2 }, s_c3[] = { 2, 3 };
+	char msg[256];
+
+	target(&t[0], WALK_SUBTREE, s_c2, 2);
+	target(&t[1], WALK_SUBTREE, s_c3, 2);
+	for (int round = 0; round < 2; round++) {
+		if (run(f, c, t, 2, 20, &r, &st, msg, sizeof msg) != TW_OK)
+			fail_msg("round %d: %s", round, msg);
+		check_table(r, 0, 1, rows, 1);
+		assert_int_equal(r->ncols, 2);
+		assert_int_equal(st.varbinds, 2 * rows);
+		ranges[round] = st.ranges;
+		walk_result_free(r);
+	}
+}
+
+static void test_split_exact(void **state)
+{
+	struct fake f;
+	struct snmp_conn *c;
+	size_t ranges[2];
+
+	(void)state;
+	fake_start(&f, F_NORMAL, 5000);
+	/* v2c, default budget: 16 chains, 7 extra ranges per column */
+	c = conn_inflight(&f, TW_SNMP_V2C, 25, 5, 1, 0);
+	walk_twice_split(&f, c, 5000, ranges);
+	assert_int_equal(ranges[0], 0);
+	assert_int_equal(ranges[1], 2 * 7);
+	snmp_conn_free(c);
+	f.reorder = 1;
+	f.held_peak = 0;
+	c = conn_inflight(&f, TW_SNMP_V2C, 25, 5, 1, 1);
+	walk_twice_split(&f, c, 5000, ranges);
+	assert_int_equal(ranges[1], 0);
+	assert_int_equal(f.held_peak, 1);
+	snmp_conn_free(c);
+	fake_stop(&f);
+	/* v1 GETNEXT ranges (one row per request), and a budget of 33 = 2
+	 * whole columns + 31 more: 1 + 31 x 1/2 = 16 ranges, at most
+	 * 1,200 / (4 x 25) = 12 per column */
+	fake_start(&f, F_NORMAL, 1200);
+	c = conn_inflight(&f, TW_SNMP_V1, 25, 5, 1, 33);
+	walk_twice_split(&f, c, 1200, ranges);
+	assert_int_equal(ranges[1], 11 + 11);
+	snmp_conn_free(c);
+	fake_stop(&f);
+	/* small tables are not split */
+	fake_start(&f, F_NORMAL, 150);
+	c = conn_inflight(&f, TW_SNMP_V2C, 25, 5, 1, 0);
+	walk_twice_split(&f, c, 150, ranges);
+	assert_int_equal(ranges[1], 0);
+	snmp_conn_free(c);
+	fake_stop(&f);
+}
+
+/* Answers lost and answers out of order: net-snmp resends what is lost,
+ * matches answers by request id, and each range still comes out whole. */
+static void test_split_drop_reorder(void **state)
+{
+	struct fake f;
+	struct snmp_conn *c;
+	size_t ranges[2];
+
+	(void)state;
+	fake_start(&f, F_NORMAL, 3000);
+	f.reorder = 1;
+	c = conn_inflight(&f, TW_SNMP_V2C, 20, 5, 1, 0);
+	walk_twice_split(&f, c, 3000, ranges);
+	assert_true(ranges[1] > 0);
+	assert_true(f.held_peak > 1); /* answers really went back out of order */
+	snmp_conn_free(c);
+
+	f.reorder = 0;
+	f.drop_every = 9;
+	c = conn_inflight(&f, TW_SNMP_V2C, 20, 2, 9, 0); /* tries of 0.2 s */
+	walk_twice_split(&f, c, 3000, ranges);
+	assert_true(ranges[1] > 0);
+
+	/* A split walk that times out: the next walks take columns whole. */
+	{
+		struct walk_target t[2];
+		struct walk_result *r;
+		struct snmp_walk_stats st;
+		const uint32_t s_c2[] = { 2, 2 }, s_c3[] = { 2, 3 };
+		char msg[256];
+		target(&t[0], WALK_SUBTREE, s_c2, 2);
+		target(&t[1], WALK_SUBTREE, s_c3, 2);
+		f.drop_every = 0;
+		f.mode = F_DROP;
+		assert_int_equal(run(&f, c, t, 2, 5, &r, &st, msg, sizeof msg), TW_ERR_TIMEOUT);
+		assert_true(st.ranges > 0);
+		f.mode = F_NORMAL;
+		assert_int_equal(run(&f, c, t, 2, 20, &r, &st, msg, sizeof msg), TW_OK);
+		assert_int_equal(st.ranges, 0);
+		check_table(r, 0, 1, 3000, 1);
+		walk_result_free(r);
+	}
+	snmp_conn_free(c);
+	fake_stop(&f);
+}
+
+/* Rows that appear or vanish between walks or during one: the ranges
+ * still partition the index space, so no row is read twice (the result
+ * would refuse it) and every row that exists throughout is read. */
+static void check_prefix(const struct walk_result *r, unsigned must, unsigned may)
+{
+	for (size_t c = 0; c < 2; c++) {
+		const struct walk_column *col = &r->cols[c];
+		assert_in_range(col->nrows, must, may);
+		/* rows 1..must, none missing or twice; later ones in order (the
+		 * result refuses anything else) and from the table as it was */
+		for (size_t i = 0; i < must; i++)
+			assert_int_equal(walk_row_index(col, &col->rows[i])[0], i + 1);
+		for (size_t i = must; i < col->nrows; i++)
+			assert_in_range(walk_row_index(col, &col->rows[i])[0], must + 1, may);
+	}
+}
+
+static void test_split_table_changes(void **state)
+{
+	struct fake f;
+	struct snmp_conn *c;
+	struct walk_target t[2];
+	struct walk_result *r;
+	struct snmp_walk_stats st;
+	const uint32_t s_c2[] = { 2, 2 }, s_c3[] = { 2, 3 };
+	char msg[256];
+
+	(void)state;
+	fake_start(&f, F_NORMAL, 4000);
+	target(&t[0], WALK_SUBTREE, s_c2, 2);
+	target(&t[1], WALK_SUBTREE, s_c3, 2);
+	c = conn_inflight(&f, TW_SNMP_V2C, 25, 5, 1, 0);
+	assert_int_equal(run(&f, c, t, 2, 20, &r, NULL, msg, sizeof msg), TW_OK);
+	walk_result_free(r);
+
+	/* between walks: shrinks to 1,000 (most ranges come back empty) ... */
+	f.rows = 1000;
+	assert_int_equal(run(&f, c, t, 2, 20, &r, &st, msg, sizeof msg), TW_OK);
+	assert_true(st.ranges > 0);
+	check_table(r, 0, 1, 1000, 1);
+	walk_result_free(r);
+	/* ... grows to 9,000 (the last range takes the new rows) */
+	f.rows = 9000;
+	assert_int_equal(run(&f, c, t, 2, 20, &r, &st, msg, sizeof msg), TW_OK);
+	check_table(r, 0, 1, 9000, 1);
+	walk_result_free(r);
+
+	/* during a walk: 9,000 -> 2,000 rows after a few requests */
+	f.change_after = f.requests + 10;
+	f.rows_after = 2000;
+	assert_int_equal(run(&f, c, t, 2, 20, &r, &st, msg, sizeof msg), TW_OK);
+	assert_true(st.ranges > 0);
+	check_prefix(r, 2000, 9000);
+	walk_result_free(r);
+	/* during a walk: 2,000 -> 6,000 */
+	f.change_after = f.requests + 10;
+	f.rows_after = 6000;
+	assert_int_equal(run(&f, c, t, 2, 20, &r, &st, msg, sizeof msg), TW_OK);
+	check_prefix(r, 2000, 6000);
 	walk_result_free(r);
 	snmp_conn_free(c);
 	fake_stop(&f);
@@ -673,6 +930,9 @@ int main(void)
 		cmocka_unit_test(test_toobig_halves),
 		cmocka_unit_test(test_loop_and_errors),
 		cmocka_unit_test(test_cap_and_range),
+		cmocka_unit_test(test_split_exact),
+		cmocka_unit_test(test_split_drop_reorder),
+		cmocka_unit_test(test_split_table_changes),
 		cmocka_unit_test(test_driver_addresses),
 		cmocka_unit_test(test_driver_poll),
 	};
