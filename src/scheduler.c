@@ -207,6 +207,12 @@ static void finish_poll(struct sched *s, struct tstate *ts, tw_err e, const char
 	pthread_mutex_unlock(&s->mu);
 	snap_unref(old);
 
+	if (tw_log_enabled(TW_LOG_DEBUG)) {
+		char d[32];
+		snprintf(d, sizeof d, "%.6f", dur);
+		tw_log(TW_LOG_DEBUG, "poll done", "target", ts->name, "duration_seconds", d, "reason",
+		       e == TW_OK ? "ok" : tw_reason(e), NULL);
+	}
 	if (e == TW_OK) {
 		if (ts->fails)
 			tw_log(TW_LOG_INFO, "target recovered", "target", ts->name, NULL);
