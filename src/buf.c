@@ -54,6 +54,27 @@ tw_err buf_reserve(struct buf *b, size_t extra)
 		return b->err = TW_ERR_NOMEM;
 	b->data = p;
 	b->alloc = n;
+	b->data[b->len] = '\0';
+	return TW_OK;
+}
+
+tw_err buf_reserve_exact(struct buf *b, size_t extra)
+{
+	size_t need;
+	char *p;
+	if (b->err)
+		return b->err;
+	if (extra > b->cap || b->len > b->cap - extra)
+		return b->err = TW_ERR_TOO_BIG;
+	need = b->len + extra + 1;
+	if (need <= b->alloc)
+		return TW_OK;
+	p = realloc(b->data, need);
+	if (!p)
+		return b->err = TW_ERR_NOMEM;
+	b->data = p;
+	b->alloc = need;
+	b->data[b->len] = '\0';
 	return TW_OK;
 }
 

@@ -25,6 +25,9 @@ void buf_init(struct buf *b, size_t cap);
 void buf_free(struct buf *b);              /* NULL-safe; leaves b re-usable */
 void buf_reset(struct buf *b);             /* len = 0, keeps memory and error cleared */
 tw_err buf_reserve(struct buf *b, size_t extra);
+/* Like buf_reserve, but when the buffer must grow it gets exactly what is
+ * needed, no doubling slack: for text whose final size is known. */
+tw_err buf_reserve_exact(struct buf *b, size_t extra);
 tw_err buf_append(struct buf *b, const void *p, size_t n);
 tw_err buf_puts(struct buf *b, const char *s);
 tw_err buf_putc(struct buf *b, char c);

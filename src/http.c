@@ -1,6 +1,9 @@
 /* http.c: libmicrohttpd front end (see http.h).  Every handler works from
  * sched_views(): reference-counted snapshots copied out under a short lock,
- * rendered with no lock held.
+ * rendered with no lock held.  /metrics and /probe answer with a scrape
+ * plan (prom.h) streamed by a content reader: the snapshot fragments go out
+ * from the snapshots themselves, which the response keeps referenced until
+ * libmicrohttpd has finished with it.
  *
  * Security (--web.config.file, see webcfg.h): basic auth and the extra
  * response headers come from the current web config, taken per request;
@@ -88,16 +91,11 @@ static void add_config_headers(struct MHD_Connection *c, struct MHD_Response *r)
 		MHD_add_response_header(r, cs->wc->headers[i].name, cs->wc->headers[i].value);
 }
 
-static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
-				char *data, size_t len)
+/* Queue r with the headers every response gets; takes r. */
+static enum MHD_Result queue_response(struct MHD_Connection *c, unsigned status,
+				      const char *ctype, struct MHD_Response *r)
 {
-	struct MHD_Response *r;
 	enum MHD_Result ret;
-	r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(data);
-		return MHD_NO;
-	}
 	MHD_add_response_header(r, "Content-Type", ctype);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	add_config_headers(c, r);
@@ -106,6 +104,18 @@ static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
+				char *data, size_t len)
+{
+	struct MHD_Response *r;
+	r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(data);
+		return MHD_NO;
+	}
+	return queue_response(c, status, ctype, r);
 }
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *text)
@@ -137,6 +147,46 @@ static int wants_openmetrics(struct MHD_Connection *c)
 	return a && strstr(a, "application/openmetrics-text") != NULL;
 }
 
+/* A scrape being sent: its plan and a reference on every snapshot the plan
+ * points into, dropped when libmicrohttpd is done with the response (sent,
+ * client gone, daemon stopped), so a poll or reload that replaces those
+ * snapshots meanwhile frees nothing being sent. */
+struct scrape {
+	struct prom_plan *plan;
+	struct tw_snapshot **snaps;
+	size_t nsnaps;
+};
+
+static void scrape_free(void *cls)
+{
+	struct scrape *sc = cls;
+	if (!sc)
+		return;
+	prom_plan_free(sc->plan);
+	for (size_t i = 0; i < sc->nsnaps; i++)
+		snap_unref(sc->snaps[i]);
+	free(sc->snaps);
+	free(sc);
+}
+
+/* libmicrohttpd's content reader: the next block of the exposition. */
+static ssize_t scrape_read(void *cls, uint64_t pos, char *dst, size_t max)
+{
+	const struct scrape *sc = cls;
+	size_t n;
+	if (pos >= prom_plan_size(sc->plan))
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	n = prom_plan_read(sc->plan, (size_t)pos, dst, max);
+	return n ? (ssize_t)n : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+/* Block size of a scrape response (libmicrohttpd's buffer per response). */
+#define HTTP_SCRAPE_BLOCK ((size_t)64 << 10)
+
+/* /metrics, or /probe of one target (only != NULL): the plan is rendered
+ * here (HELP/TYPE, health, extras); the snapshot fragments, the bulk of a
+ * scrape, are streamed from the snapshots themselves, never copied into
+ * one body (a fleet exposition can be hundreds of MB). */
 static enum MHD_Result handle_metrics(struct http *h, struct MHD_Connection *c,
 				      const char *only)
 {
@@ -144,12 +194,19 @@ static enum MHD_Result handle_metrics(struct http *h, struct MHD_Connection *c,
 	size_t n = sched_views(h->sched, &v);
 	struct prom_target_view *pv;
 	struct prom_extra x = { 0 };
-	struct buf b;
+	struct scrape *sc = NULL;
+	struct MHD_Response *r;
 	size_t m = 0;
 	int om = wants_openmetrics(c);
+	tw_err e = TW_OK;
 
 	pv = calloc(n ? n : 1, sizeof *pv);
-	if (!pv) {
+	sc = calloc(1, sizeof *sc);
+	if (sc)
+		sc->snaps = calloc(n ? n : 1, sizeof *sc->snaps);
+	if (!pv || !sc || !sc->snaps) {
+		free(pv);
+		scrape_free(sc);
 		sched_views_free(v, n);
 		return send_text(c, 500, "out of memory\n");
 	}
@@ -158,21 +215,32 @@ static enum MHD_Result handle_metrics(struct http *h, struct MHD_Connection *c,
 			pv[m++] = v[i].pv;
 	if (only && m == 0) {
 		free(pv);
+		scrape_free(sc);
 		sched_views_free(v, n);
 		return send_text(c, 400, "unknown target: /probe only serves targets named in the config\n");
 	}
+	for (size_t i = 0; i < m; i++)
+		if (pv[i].snap)
+			sc->snaps[sc->nsnaps++] = snap_ref((struct tw_snapshot *)pv[i].snap);
 	if (h->hooks.extra)
 		h->hooks.extra(h->hooks.ctx, &x);
-	/* A fleet exposition can be hundreds of MB (500 arrays x 1,000 volumes:
-	 * 170 MB); the cap only guards against runaway rendering. */
-	buf_init(&b, PROM_SCRAPE_MAX_BYTES);
-	prom_render(&b, om, pv, m, only ? NULL : &x);
+	sc->plan = prom_plan_new(om, pv, m, only ? NULL : &x, &e);
 	free(pv);
-	sched_views_free(v, n);
-	return send_out(c, 200,
-			om ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
-			   : "text/plain; version=0.0.4; charset=utf-8",
-			&b);
+	sched_views_free(v, n); /* the names are in the plan, the snapshots in sc */
+	if (!sc->plan) {
+		scrape_free(sc);
+		return send_text(c, 500, "internal error rendering the response\n");
+	}
+	r = MHD_create_response_from_callback(prom_plan_size(sc->plan), HTTP_SCRAPE_BLOCK,
+					      scrape_read, sc, scrape_free);
+	if (!r) {
+		scrape_free(sc);
+		return MHD_NO;
+	}
+	return queue_response(c, 200,
+			      om ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+				 : "text/plain; version=0.0.4; charset=utf-8",
+			      r);
 }
 
 static void html_escape(struct buf *b, const char *s)

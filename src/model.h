@@ -60,7 +60,8 @@ struct tw_snapshot {
 	struct tw_volume *volumes;
 	double poll_wall;      /* wall clock time the poll finished */
 	/* Rendered exposition fragments per metric family (prom.c), built once
-	 * at publish time so a scrape only copies bytes. */
+	 * at publish time; a scrape serves them by reference (prom_plan_new)
+	 * while it holds a reference on the snapshot. */
 	char **frag;
 	size_t *frag_len;
 	size_t nfrag;

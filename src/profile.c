@@ -2997,10 +2997,45 @@ static int link_key(const struct profile *p, const struct colspec *c, const stru
 	return -1;
 }
 
+/* Pools named by their link index (no pools table: "pool" + "3"), by
+ * index, for one volume table: a table of 50,000 rows usually links to a
+ * handful of pools, so each index is formatted and looked up once, not
+ * once per row.  Indexes longer than LINK_CACHE_OIDS are not kept. */
+#define LINK_CACHE_SLOTS 32
+#define LINK_CACHE_OIDS 8
+struct link_cache {
+	struct {
+		size_t klen;                  /* 0: slot unused */
+		uint32_t key[LINK_CACHE_OIDS];
+		uint32_t pool;                /* builder index */
+	} slot[LINK_CACHE_SLOTS];
+	size_t next;                          /* slot to replace next */
+};
+
+static uint32_t link_cache_get(const struct link_cache *lc, const uint32_t *key, size_t klen)
+{
+	for (size_t i = 0; i < LINK_CACHE_SLOTS; i++)
+		if (lc->slot[i].klen == klen && memcmp(lc->slot[i].key, key, klen * sizeof *key) == 0)
+			return lc->slot[i].pool;
+	return TW_NO_POOL;
+}
+
+static void link_cache_put(struct link_cache *lc, const uint32_t *key, size_t klen, uint32_t pool)
+{
+	if (klen == 0 || klen > LINK_CACHE_OIDS)
+		return;
+	lc->slot[lc->next].klen = klen;
+	memcpy(lc->slot[lc->next].key, key, klen * sizeof *key);
+	lc->slot[lc->next].pool = pool;
+	lc->next = (lc->next + 1) % LINK_CACHE_SLOTS;
+}
+
 /* The pool of the current volume row.  *unresolved is set when the row
- * has a link value that points nowhere. */
+ * has a link value that points nowhere.  lc remembers the pools named by
+ * link index in this table (see struct link_cache). */
 static tw_err resolve_pool(const struct profile *p, struct maptab *m, const struct poolref *pr,
-			   struct snap_builder *b, size_t vstart, uint32_t *out, int *unresolved)
+			   struct snap_builder *b, size_t vstart, struct link_cache *lc,
+			   uint32_t *out, int *unresolved)
 {
 	const struct colspec *c = &m->t->cols[V_POOL];
 	uint32_t key[WALK_OID_MAX];
@@ -3008,6 +3043,7 @@ static tw_err resolve_pool(const struct profile *p, struct maptab *m, const stru
 	char *name = NULL;
 	char buf[WALK_OID_MAX * 11 + 1];
 	struct cell a;
+	int from_key;
 
 	*out = TW_NO_POOL;
 	*unresolved = 0;
@@ -3078,9 +3114,13 @@ static tw_err resolve_pool(const struct profile *p, struct maptab *m, const stru
 		return TW_OK;
 	}
 	/* No pools table: the link names the pool. */
-	if (!name) {
+	from_key = !name;
+	if (from_key) {
 		const char *pre = c->name_prefix ? c->name_prefix : "";
 		size_t a2 = strlen(pre);
+		if (klen > 0 && klen <= LINK_CACHE_OIDS &&
+		    (*out = link_cache_get(lc, key, klen)) != TW_NO_POOL)
+			return TW_OK;
 		walk_oid_format(key, klen, buf, sizeof buf);
 		name = malloc(a2 + strlen(buf) + 1);
 		if (!name)
@@ -3108,6 +3148,8 @@ static tw_err resolve_pool(const struct profile *p, struct maptab *m, const stru
 	free(name);
 	if (*out == TW_NO_POOL)
 		return TW_ERR_NOMEM;
+	if (from_key)
+		link_cache_put(lc, key, klen, *out);
 	return TW_OK;
 }
 
@@ -3156,10 +3198,12 @@ static tw_err map_volumes(const struct profile *p, const struct table *t,
 {
 	struct maptab m;
 	struct completeness cp;
+	struct link_cache lc;
 	size_t start = snap_builder_nvolumes(b);
 	tw_err e;
 
 	memset(&cp, 0, sizeof cp);
+	memset(&lc, 0, sizeof lc);
 	if ((e = maptab_init(&m, t, r)))
 		goto out;
 	if (m.key && (e = completeness_init(&cp, &m)))
@@ -3186,7 +3230,7 @@ static tw_err map_volumes(const struct profile *p, const struct table *t,
 			e = TW_ERR_NOMEM;
 			break;
 		}
-		if ((e = resolve_pool(p, &m, pr, b, start, &pool, &unresolved))) {
+		if ((e = resolve_pool(p, &m, pr, b, start, &lc, &pool, &unresolved))) {
 			free(name);
 			break;
 		}

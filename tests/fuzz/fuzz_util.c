@@ -268,6 +268,34 @@ void fuzz_check_snapshot(const struct tw_snapshot *s)
 	free(names);
 }
 
+/* What /metrics streams (the plan, read in odd-sized blocks) is what
+ * prom_render wrote. */
+static void fuzz_check_plan(const struct buf *want, int om, const struct prom_target_view *v,
+			    const struct prom_extra *extra)
+{
+	tw_err e;
+	struct prom_plan *p = prom_plan_new(om, v, 1, extra, &e);
+	char block[4099];
+	size_t pos = 0, n, step = 1;
+
+	if (!p) {
+		if (e != TW_ERR_NOMEM)
+			fuzz_fail("prom_plan_new failed: %s", tw_strerror(e));
+		return;
+	}
+	if (prom_plan_size(p) != want->len)
+		fuzz_fail("plan of %zu bytes, prom_render wrote %zu", prom_plan_size(p), want->len);
+	while ((n = prom_plan_read(p, pos, block, step)) > 0) {
+		if (memcmp(block, want->data + pos, n) != 0)
+			fuzz_fail("plan differs from prom_render in bytes %zu..%zu", pos, pos + n);
+		pos += n;
+		step = step * 3 % sizeof block + 1;
+	}
+	if (pos != want->len)
+		fuzz_fail("plan read ended at %zu of %zu bytes", pos, want->len);
+	prom_plan_free(p);
+}
+
 void fuzz_render_and_check(const struct tw_snapshot *s)
 {
 	uint64_t errors[PROM_NUM_ERRORS] = { 0 };
@@ -279,10 +307,12 @@ void fuzz_render_and_check(const struct tw_snapshot *s)
 		tw_err e;
 		buf_init(&b, 0);
 		e = prom_render(&b, om, &v, 1, &extra);
-		if (e == TW_OK)
+		if (e == TW_OK) {
 			fuzz_check_exposition(b.data ? b.data : "", b.len, om);
-		else if (e != TW_ERR_NOMEM && e != TW_ERR_TOO_BIG)
+			fuzz_check_plan(&b, om, &v, &extra);
+		} else if (e != TW_ERR_NOMEM && e != TW_ERR_TOO_BIG) {
 			fuzz_fail("prom_render failed: %s", tw_strerror(e));
+		}
 		buf_free(&b);
 	}
 }

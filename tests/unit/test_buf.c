@@ -1,4 +1,5 @@
-/* test_buf.c: the capped buffer: growth, cap, sticky errors, detach. */
+/* test_buf.c: the capped buffer: growth, exact reservations, cap, sticky
+ * errors, detach. */
 #include "config.h"
 #include <setjmp.h>
 #include <stdarg.h>
@@ -62,12 +63,41 @@ static void test_empty_detach(void **state)
 	free(p);
 }
 
+static void test_reserve_exact(void **state)
+{
+	struct buf b;
+	size_t len = 99;
+	char *p;
+	(void)state;
+	buf_init(&b, 100);
+	assert_int_equal(buf_reserve_exact(&b, 0), TW_OK);
+	assert_int_equal(b.alloc, 1);
+	assert_string_equal(b.data, "");           /* terminated before any append */
+	assert_int_equal(buf_reserve_exact(&b, 40), TW_OK);
+	assert_int_equal(b.alloc, 41);             /* no doubling slack */
+	assert_int_equal(buf_append(&b, "0123456789", 10), TW_OK);
+	assert_int_equal(buf_reserve_exact(&b, 30), TW_OK);
+	assert_int_equal(b.alloc, 41);             /* already there */
+	assert_int_equal(buf_reserve_exact(&b, 91), TW_ERR_TOO_BIG);
+	assert_true(buf_failed(&b));
+	assert_int_equal(b.len, 10);
+	buf_reset(&b);
+	buf_free(&b);
+	buf_init(&b, 0);
+	assert_int_equal(buf_reserve(&b, 5), TW_OK);
+	p = buf_detach(&b, &len);                  /* reserved, never appended */
+	assert_int_equal(len, 0);
+	assert_string_equal(p, "");
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grow_and_detach),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_empty_detach),
+		cmocka_unit_test(test_reserve_exact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1348,12 +1348,72 @@ static void test_bad_new_keys(void **state)
 			       "pool_index_component needs"));
 }
 
+/* Pools named by link index, no pools table: more distinct indexes than
+ * resolve_pool keeps formatted (41 integers, interleaved), and string
+ * indexes short enough to keep and too long to. */
+static void test_link_index_names_many_pools(void **state)
+{
+	struct profile *p = load_text(
+		"name: linkcache\n"
+		"volumes:\n"
+		"  - entry: 1.3.6.1.4.1.9.1\n"
+		"    index: integer\n"
+		"    columns:\n"
+		"      name: 2\n"
+		"      pool: { oid: 3, link: index, name_prefix: p }\n"
+		"  - entry: 1.3.6.1.4.1.9.5\n"
+		"    index: integer\n"
+		"    columns:\n"
+		"      name: 2\n"
+		"      pool: { oid: 3, link: index, name_prefix: s }\n");
+	struct walk_result *r = walk_result_new(0, 0);
+	struct snap_builder *b = snap_builder_new("a");
+	size_t n1 = col(r, "1.3.6.1.4.1.9.1.2"), l1 = col(r, "1.3.6.1.4.1.9.1.3");
+	size_t n2 = col(r, "1.3.6.1.4.1.9.5.2"), l2 = col(r, "1.3.6.1.4.1.9.5.3");
+	static const char *const strs[] = { "ab", "abcdefg", "abcdefgh", "x", "long pool name" };
+	char name[64], want[128], msg[256];
+
+	(void)state;
+	for (uint32_t i = 1; i <= 300; i++) {
+		snprintf(name, sizeof name, "v%u", i);
+		put_str(r, n1, i, name);
+		put_int(r, l1, i, (int64_t)((i * 7) % 41));
+		snprintf(name, sizeof name, "w%u", i);
+		put_str(r, n2, i, name);
+		put_str(r, l2, i, strs[i % TW_ARRAY_LEN(strs)]);
+	}
+	assert_int_equal(profile_map(p, r, b, NULL, msg, sizeof msg), TW_OK);
+	assert_int_equal(snap_builder_nvolumes(b), 600);
+	assert_int_equal(snap_builder_npools(b), 41 + TW_ARRAY_LEN(strs));
+	for (uint32_t i = 1; i <= 300; i++) {
+		const struct tw_volume *v;
+		const char *sv = strs[i % TW_ARRAY_LEN(strs)];
+		size_t k;
+		snprintf(name, sizeof name, "v%u", i);
+		v = snap_builder_find_volume(b, name);
+		assert_non_null(v);
+		snprintf(want, sizeof want, "p%u", (i * 7) % 41);
+		assert_string_equal(snap_builder_pool_at(b, v->pool)->name, want);
+		snprintf(name, sizeof name, "w%u", i);
+		v = snap_builder_find_volume(b, name);
+		assert_non_null(v);
+		k = (size_t)snprintf(want, sizeof want, "s%zu", strlen(sv)); /* length, then bytes */
+		for (const char *c = sv; *c; c++)
+			k += (size_t)snprintf(want + k, sizeof want - k, ".%u", (unsigned char)*c);
+		assert_string_equal(snap_builder_pool_at(b, v->pool)->name, want);
+	}
+	snap_builder_free(b);
+	walk_result_free(r);
+	profile_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_incident),
 		cmocka_unit_test(test_shipped_targets),
 		cmocka_unit_test(test_bench_profile),
+		cmocka_unit_test(test_link_index_names_many_pools),
 		cmocka_unit_test(test_units_scale_hilo),
 		cmocka_unit_test(test_map_filter_link_by_name),
 		cmocka_unit_test(test_string_index_and_component_link),
