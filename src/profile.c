@@ -3324,6 +3324,7 @@ tw_err profile_map(const struct profile *p, const struct walk_result *r, struct 
 {
 	struct profile_stats local;
 	struct poolref pr;
+	size_t pools0 = snap_builder_npools(b);
 	tw_err e;
 
 	if (!st)
@@ -3336,6 +3337,10 @@ tw_err profile_map(const struct profile *p, const struct walk_result *r, struct 
 		goto out;
 	for (size_t k = 0; k < p->nvols && !e; k++)
 		e = map_volumes(p, &p->vols[k], r, b, &pr, st);
+	/* Without a pools table, pools come into being as volumes name them
+	 * (pool link + name_prefix): count those too. */
+	if (!e && !p->pools.present)
+		st->pools = snap_builder_npools(b) - pools0;
 out:
 	poolref_free(&pr);
 	if (e)

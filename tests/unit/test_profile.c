@@ -1372,6 +1372,7 @@ static void test_link_index_names_many_pools(void **state)
 	size_t n2 = col(r, "1.3.6.1.4.1.9.5.2"), l2 = col(r, "1.3.6.1.4.1.9.5.3");
 	static const char *const strs[] = { "ab", "abcdefg", "abcdefgh", "x", "long pool name" };
 	char name[64], want[128], msg[256];
+	struct profile_stats st;
 
 	(void)state;
 	for (uint32_t i = 1; i <= 300; i++) {
@@ -1382,9 +1383,11 @@ static void test_link_index_names_many_pools(void **state)
 		put_str(r, n2, i, name);
 		put_str(r, l2, i, strs[i % TW_ARRAY_LEN(strs)]);
 	}
-	assert_int_equal(profile_map(p, r, b, NULL, msg, sizeof msg), TW_OK);
+	assert_int_equal(profile_map(p, r, b, &st, msg, sizeof msg), TW_OK);
 	assert_int_equal(snap_builder_nvolumes(b), 600);
 	assert_int_equal(snap_builder_npools(b), 41 + TW_ARRAY_LEN(strs));
+	assert_int_equal(st.pools, 41 + TW_ARRAY_LEN(strs)); /* named by links, counted */
+	assert_int_equal(st.volumes, 600);
 	for (uint32_t i = 1; i <= 300; i++) {
 		const struct tw_volume *v;
 		const char *sv = strs[i % TW_ARRAY_LEN(strs)];
