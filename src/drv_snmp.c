@@ -290,6 +290,18 @@ static enum tw_step snmp_step(void *state, const struct tw_fdset *ready, double 
 	if (snmp_walk_step(st->walk, ready, now, &e, msg, msglen) == TW_STEP_PENDING)
 		return TW_STEP_PENDING;
 	r = e ? NULL : snmp_walk_take_result(st->walk);
+	if (tw_log_enabled(TW_LOG_DEBUG)) {
+		struct snmp_walk_stats ws;
+		char q[24], v[24], rg[24], pr[24], tb[24];
+		snmp_walk_get_stats(st->walk, &ws);
+		snprintf(q, sizeof q, "%zu", ws.requests);
+		snprintf(v, sizeof v, "%zu", ws.varbinds);
+		snprintf(rg, sizeof rg, "%zu", ws.ranges);
+		snprintf(pr, sizeof pr, "%zu", ws.probed);
+		snprintf(tb, sizeof tb, "%zu", ws.toobig);
+		tw_log(TW_LOG_DEBUG, "snmp walk done", "target", st->name, "requests", q, "varbinds",
+		       v, "split_ranges", rg, "probed_columns", pr, "toobig", tb, NULL);
+	}
 	snmp_walk_free(st->walk);
 	st->walk = NULL;
 	if (e || !r) {

@@ -426,6 +426,8 @@ static void wipe_free(char *s)
  */
 #define SPLIT_Q 64               /* quantile slots: boundaries at m * n / 64 */
 #define SPLIT_MIN_ROWS 128       /* smaller columns are not remembered */
+#define PROBE_J0 4               /* first probe point: 16 indexes past the first page */
+#define PROBE_FINE 16            /* second round: points across the gap the end is in */
 
 struct split_hint {
 	uint32_t oid[WALK_OID_MAX];  /* the column */
@@ -792,7 +794,7 @@ static tw_err conn_open(struct snmp_conn *c, char *msg, size_t msglen)
 /* ------------------------------------------------------------------ */
 /* walks                                                               */
 
-enum chain_kind { CH_GET, CH_WALK, CH_DISCOVER };
+enum chain_kind { CH_GET, CH_WALK, CH_DISCOVER, CH_PROBE };
 
 struct chain {
 	struct snmp_walk *w;
@@ -807,6 +809,12 @@ struct chain {
 	int end_incl;           /* the bound is the range's last index (a split range)
 				 * rather than the first index after it (a target's to) */
 	int launched;           /* its first request went out */
+	int probe_ok;           /* no hint: may be split after probing its extent */
+	int answered;           /* its first answer came back */
+	size_t target;          /* CH_PROBE: the chain whose column it probes */
+	uint32_t probe_from;    /* CH_PROBE: the last index of that chain's first answer */
+	int probe_fine;         /* CH_PROBE: second round, PROBE_FINE points in one gap */
+	uint64_t probe_base, probe_step;
 	int inflight;           /* a request of this chain is outstanding */
 	int done;
 	unsigned maxrep;
@@ -831,6 +839,10 @@ struct snmp_walk {
 	struct split_join *joins;
 	size_t njoins;
 	size_t nsplit;          /* extra chains the splits added */
+	size_t cap;             /* chains allocated (callbacks point into them: never moved) */
+	size_t probe_budget;    /* extra ranges probed columns may still take */
+	size_t undecided;       /* probe-eligible columns not yet split or passed over */
+	size_t probed;          /* columns split after probing */
 	int finished;
 	tw_err err;
 	char errmsg[320];
@@ -921,6 +933,22 @@ static int chain_send(struct chain *ch)
 		}
 		if (pdu)
 			snmp_add_null_var(pdu, ch->last, ch->last_len);
+		break;
+	case CH_PROBE:
+		/* GETNEXT at from + 2^j, j = PROBE_J0..31: which of these points
+		 * still have rows of the column after them tells its extent. */
+		pdu = snmp_pdu_create(SNMP_MSG_GETNEXT);
+		for (unsigned j = ch->probe_fine ? 1 : PROBE_J0;
+		     pdu && j < (ch->probe_fine ? PROBE_FINE + 1u : 32u); j++) {
+			uint64_t at = ch->probe_fine ? ch->probe_base + j * ch->probe_step
+						     : (uint64_t)ch->probe_from + ((uint64_t)1 << j);
+			oid o[MAX_OID_LEN];
+			if (at > UINT32_MAX || ch->base_len + 1 > MAX_OID_LEN)
+				break;
+			memcpy(o, ch->base, ch->base_len * sizeof *o);
+			o[ch->base_len] = (oid)at;
+			snmp_add_null_var(pdu, o, ch->base_len + 1);
+		}
 		break;
 	case CH_DISCOVER:
 	default:
@@ -1099,13 +1127,18 @@ static void handle_get(struct snmp_walk *w, struct chain *ch, netsnmp_pdu *pdu)
 	}
 }
 
+static void launch_probe(struct snmp_walk *w, struct chain *ch, uint32_t from);
+static void probe_finish(struct snmp_walk *w, struct chain *pc);
+static void handle_probe(struct snmp_walk *w, struct chain *pc, netsnmp_pdu *pdu);
+
 static void handle_walk(struct snmp_walk *w, struct chain *ch, netsnmp_pdu *pdu)
 {
 	struct snmp_conn *c = w->c;
 	netsnmp_variable_list *vb, *lastvb = NULL;
 	oid prev[MAX_OID_LEN];
 	size_t prev_len;
-	int sent_next = 0;
+	int sent_next = 0, int_index = 1;
+	size_t stored = 0;
 	char buf[160];
 
 	if (pdu->errstat == SNMP_ERR_TOOBIG) {
@@ -1186,10 +1219,22 @@ static void handle_walk(struct snmp_walk *w, struct chain *ch, netsnmp_pdu *pdu)
 		}
 		memcpy(prev, vb->name, vb->name_length * sizeof *prev);
 		prev_len = vb->name_length;
+		stored++;
+		if (idx_len != 1)
+			int_index = 0;
 		if (at_end == 0) {
 			ch->done = 1; /* the range's last index: the rest is the next range's */
 			break;
 		}
+	}
+	if (ch->probe_ok && !ch->answered) {
+		/* The first page of a column with no hint: if the table goes on
+		 * and has one integer index, find its extent and split it. */
+		ch->answered = 1;
+		if (!ch->done && sent_next && stored && int_index && prev_len == ch->base_len + 1)
+			launch_probe(w, ch, (uint32_t)prev[ch->base_len]);
+		else if (w->undecided)
+			w->undecided--; /* small, or not an integer index: leaves its share */
 	}
 	if (ch->done)
 		return; /* a pipelined request (if any) is answered and ignored */
@@ -1214,6 +1259,156 @@ static void launch_waiting(struct snmp_walk *w)
 		if (!ch->launched && !ch->done && chain_send(ch))
 			return;
 	}
+}
+
+/* ---- first-walk splits: probing a column's extent ----
+ * A column with no hint from an earlier walk (the first walk of a session)
+ * is walked from its start; when its first page shows a single integer
+ * index, one GETNEXT asks what follows the points from + 2^j (j = 4..31):
+ * the highest point still followed by a row of the column, from + 2^t,
+ * and the next, which is not, bracket the table's end; a second GETNEXT
+ * of PROBE_FINE points across that gap narrows it to 1/16.  What lies
+ * between the column chain's position and that end is cut into ranges like
+ * a hinted split (the chain keeps the first), taking an equal part of the
+ * in-flight budget left for the columns still undecided.  A probe that
+ * fails or times out only means no split. */
+static void launch_probe(struct snmp_walk *w, struct chain *ch, uint32_t from)
+{
+	struct chain *pc;
+
+	if (w->nchains >= w->cap || w->finished) {
+		if (w->undecided)
+			w->undecided--;
+		return;
+	}
+	pc = &w->chains[w->nchains++];
+	memset(pc, 0, sizeof *pc);
+	pc->w = w;
+	pc->kind = CH_PROBE;
+	pc->target = (size_t)(ch - w->chains);
+	pc->probe_from = from;
+	memcpy(pc->base, ch->base, ch->base_len * sizeof *pc->base);
+	pc->base_len = ch->base_len;
+	if (chain_send(pc))
+		return;
+}
+
+/* The probe chain is done: its column is decided (split or not). */
+static void probe_finish(struct snmp_walk *w, struct chain *pc)
+{
+	pc->done = 1;
+	if (w->undecided)
+		w->undecided--;
+}
+
+static void handle_probe(struct snmp_walk *w, struct chain *pc, netsnmp_pdu *pdu)
+{
+	struct chain *tc = &w->chains[pc->target];
+	const netsnmp_variable_list *vb;
+	unsigned j, top = 0, jmax = pc->probe_fine ? PROBE_FINE + 1 : 32;
+	int found = 0;
+	uint64_t lo, hi, span, k;
+	size_t share;
+	size_t min_rows = (size_t)w->c->max_reps * 4, first_col = 0;
+
+	if (pdu->errstat != SNMP_ERR_NOERROR || tc->done || w->finished) {
+		probe_finish(w, pc);
+		return;
+	}
+	j = pc->probe_fine ? 1 : PROBE_J0;
+	for (vb = pdu->variables; vb && j < jmax; vb = vb->next_variable, j++) {
+		if (vb_is_exception(vb) || vb->name_length != tc->base_len + 1 ||
+		    snmp_oidtree_compare(tc->base, tc->base_len, vb->name, vb->name_length) != 0)
+			break; /* nothing of the column after this point */
+		found = 1;
+		top = j;
+	}
+	if (!pc->probe_fine) {
+		uint64_t gap;
+		if (!found) {
+			probe_finish(w, pc);
+			return;
+		}
+		/* Rows after from + 2^top, none after from + 2^(top+1): if that
+		 * gap is wide, look across it once more. */
+		gap = (uint64_t)1 << top;
+		if (gap >= 2 * PROBE_FINE) {
+			pc->probe_fine = 1;
+			pc->probe_base = (uint64_t)pc->probe_from + gap;
+			pc->probe_step = gap / PROBE_FINE;
+			if (chain_send(pc) == 0)
+				return;
+			probe_finish(w, pc);
+			return;
+		}
+		hi = (uint64_t)pc->probe_from + 2 * gap;
+	} else {
+		/* rows after base + top * step (top 0: after base), none after
+		 * the next point */
+		hi = pc->probe_base + (uint64_t)(found ? top + 1 : 1) * pc->probe_step;
+	}
+	share = w->undecided ? w->probe_budget / w->undecided : 0;
+	probe_finish(w, pc);
+	lo = tc->last_len == tc->base_len + 1 ? (uint64_t)tc->last[tc->base_len] : pc->probe_from;
+	if (lo < pc->probe_from)
+		lo = pc->probe_from;
+	if (hi > UINT32_MAX)
+		hi = UINT32_MAX;
+	if (hi <= lo || hi - lo < 2 * (uint64_t)min_rows)
+		return;
+	span = hi - lo;
+	k = 1 + (uint64_t)share; /* an equal part of what is left for the undecided */
+	if (k > SPLIT_Q)
+		k = SPLIT_Q;
+	if (k > span / min_rows)
+		k = span / min_rows;
+	if (k > w->cap - w->nchains + 1)
+		k = w->cap - w->nchains + 1;
+	if (k < 2)
+		return;
+	/* the column's chain keeps (.., lo + span/k]; ranges r = 1..k-1 follow */
+	tc->end_len = tc->base_len + 1;
+	memcpy(tc->end, tc->base, tc->base_len * sizeof *tc->end);
+	tc->end[tc->base_len] = (oid)(lo + span / k);
+	tc->end_incl = 1;
+	for (uint64_t r = 1; r < k; r++) {
+		struct chain *ch = &w->chains[w->nchains];
+		size_t col;
+		uint32_t toid[WALK_OID_MAX];
+		for (size_t i = 0; i < tc->base_len; i++)
+			toid[i] = (uint32_t)tc->base[i];
+		if (walk_result_add_column(w->res, toid, tc->base_len, &col)) {
+			walk_fail(w, TW_ERR_NOMEM, "out of memory splitting a walk");
+			return;
+		}
+		if (r == 1)
+			first_col = col;
+		w->nchains++;
+		memset(ch, 0, sizeof *ch);
+		ch->w = w;
+		ch->kind = CH_WALK;
+		ch->col = col;
+		ch->maxrep = tc->maxrep;
+		memcpy(ch->base, tc->base, tc->base_len * sizeof *ch->base);
+		ch->base_len = tc->base_len;
+		memcpy(ch->last, tc->base, tc->base_len * sizeof *ch->last);
+		ch->last[tc->base_len] = (oid)(lo + span * r / k);
+		ch->last_len = tc->base_len + 1;
+		if (r + 1 < k) {
+			memcpy(ch->end, tc->base, tc->base_len * sizeof *ch->end);
+			ch->end[tc->base_len] = (oid)(lo + span * (r + 1) / k);
+			ch->end_len = tc->base_len + 1;
+			ch->end_incl = 1;
+		}
+	}
+	w->joins[w->njoins].col = tc->col;
+	w->joins[w->njoins].first_part = first_col;
+	w->joins[w->njoins].nparts = (size_t)k - 1;
+	w->njoins++;
+	w->nsplit += (size_t)k - 1;
+	w->probe_budget -= (size_t)k - 1;
+	w->probed++;
+	launch_waiting(w);
 }
 
 static void start_chains(struct snmp_walk *w)
@@ -1303,6 +1498,17 @@ static int walk_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, voi
 		w->answers++;
 	if (w->finished || ch->done)
 		return 1;
+	if (ch->kind == CH_PROBE) {
+		/* Only an optimisation: whatever goes wrong, walk on unsplit. */
+		if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu &&
+		    pdu->command == SNMP_MSG_RESPONSE)
+			handle_probe(w, ch, pdu);
+		else
+			probe_finish(w, ch);
+		if (ch->done && w->started && !w->finished)
+			launch_waiting(w);
+		return 1;
+	}
 	switch (op) {
 	case NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE:
 		break;
@@ -1347,6 +1553,8 @@ static int walk_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, voi
 	case CH_WALK:
 		handle_walk(w, ch, pdu);
 		break;
+	case CH_PROBE:
+		break; /* answered above */
 	case CH_DISCOVER:
 		/* A Response instead of a Report: an agent without USM? */
 		walk_fail(w, TW_ERR_PROTOCOL, "agent did not answer SNMPv3 engine discovery with a report");
@@ -1466,7 +1674,25 @@ tw_err snmp_walk_start(struct snmp_conn *c, const struct walk_target *targets, s
 	w->c = c;
 	w->deadline = deadline;
 	nch = plan_splits(c, targets, ntargets, hints, ranges);
-	w->chains = calloc(nch ? nch : 1, sizeof *w->chains);
+	/* Columns without a hint may be split after probing their extent:
+	 * what is left of the in-flight budget, shared equally. */
+	{
+		size_t eligible = 0, walking = 0;
+		for (size_t i = 0; i < ntargets; i++) {
+			if (targets[i].kind != WALK_SUBTREE)
+				continue; /* GETs: one request each, at the start */
+			walking += ranges[i];
+			if (ranges[i] == 1 && !hints[i] && !targets[i].from_len &&
+			    !targets[i].to_len && !c->nosplit)
+				eligible++;
+		}
+		w->probe_budget = c->max_inflight > walking ? c->max_inflight - walking : 0;
+		if (!w->probe_budget)
+			eligible = 0;
+		w->undecided = eligible;
+		w->cap = nch + eligible + w->probe_budget; /* the probes, then the ranges */
+	}
+	w->chains = calloc(w->cap ? w->cap : 1, sizeof *w->chains);
 	w->joins = calloc(ntargets ? ntargets : 1, sizeof *w->joins);
 	w->res = walk_result_new(c->max_varbinds, c->max_bytes);
 	if (!w->chains || !w->joins || !w->res) {
@@ -1477,7 +1703,11 @@ tw_err snmp_walk_start(struct snmp_conn *c, const struct walk_target *targets, s
 		size_t col;
 		if ((e = walk_result_add_column(w->res, targets[i].oid, targets[i].len, &col)))
 			goto fail;
-		chain_init(w, &w->chains[k++], &targets[i], col);
+		chain_init(w, &w->chains[k], &targets[i], col);
+		w->chains[k].probe_ok = w->undecided && targets[i].kind == WALK_SUBTREE &&
+					ranges[i] == 1 && !hints[i] && !targets[i].from_len &&
+					!targets[i].to_len;
+		k++;
 	}
 	w->ntargets = ntargets;
 	/* Ranges 1..n-1 of split targets; range 0 is the target's own chain. */
@@ -1787,6 +2017,7 @@ enum tw_step snmp_walk_step(struct snmp_walk *w, const struct tw_fdset *ready, d
 	}
 	w->st.varbinds = w->res ? w->res->nvarbinds : 0;
 	w->st.ranges = w->nsplit;
+	w->st.probed = w->probed;
 	*result = w->err;
 	if (w->err)
 		tw_seterr(msg, msglen, w->err, "%s", w->errmsg);

@@ -4,9 +4,10 @@
  * targets over it without blocking and without threads: scalar GETs and
  * table-column walks, every column its own GETBULK (v2c/v3) or GETNEXT (v1)
  * chain, up to max_inflight chains in flight at once on the same session;
- * from the second walk on, columns big enough are cut into index ranges
- * (at evenly spaced indexes of the previous walk's rows), each its own
- * chain, and the ranges are joined again before the result is handed out.  It fits the
+ * big columns are cut into index ranges, each its own chain, joined again
+ * before the result is handed out: at evenly spaced indexes of the previous
+ * walk's rows, or on a session's first walk, for a single integer index,
+ * at even steps up to the end two GETNEXT probes find.  It fits the
  * driver.h event loop: snmp_walk_fds() says what to wait for,
  * snmp_walk_step() makes progress.
  *
@@ -199,9 +200,7 @@ struct snmp_conn_params {
 	unsigned max_inflight;     /* requests in flight at once per walk, 1 to
 				    * WALK_MAX_INFLIGHT; 0 = WALK_DEFAULT_INFLIGHT.
 				    * Columns beyond it wait their turn; big columns
-				    * are split into index ranges to use it (from the
-				    * previous walk on this conn: the first walks each
-				    * column whole). */
+				    * are split into index ranges to use it. */
 	size_t max_varbinds;       /* per walk; 0 = WALK_DEFAULT_MAX_VARBINDS */
 	size_t max_bytes;          /* per walk; 0 = WALK_DEFAULT_MAX_BYTES */
 };
@@ -242,6 +241,7 @@ struct snmp_walk_stats {
 	size_t varbinds;     /* rows stored */
 	size_t toobig;       /* tooBig answers (max-repetitions halved) */
 	size_t ranges;       /* extra chains from index-range splits (0: none split) */
+	size_t probed;       /* columns split after probing their extent (first walk) */
 };
 void snmp_walk_get_stats(const struct snmp_walk *w, struct snmp_walk_stats *st);
 /* Free the walk; one still in flight is aborted (the session is closed so
