@@ -33,7 +33,8 @@ void buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
-tw_err buf_reserve(struct buf *b, size_t extra)
+/* Make room for extra more bytes (and the NUL): doubling, or exactly. */
+static tw_err grow(struct buf *b, size_t extra, int exact)
 {
 	size_t need, n;
 	char *p;
@@ -44,7 +45,7 @@ tw_err buf_reserve(struct buf *b, size_t extra)
 	need = b->len + extra + 1;
 	if (need <= b->alloc)
 		return TW_OK;
-	n = b->alloc ? b->alloc : 256;
+	n = exact ? need : b->alloc ? b->alloc : 256;
 	while (n < need)
 		n = n > SIZE_MAX / 2 ? need : n * 2;
 	if (n > b->cap + 1)
@@ -58,24 +59,14 @@ tw_err buf_reserve(struct buf *b, size_t extra)
 	return TW_OK;
 }
 
+tw_err buf_reserve(struct buf *b, size_t extra)
+{
+	return grow(b, extra, 0);
+}
+
 tw_err buf_reserve_exact(struct buf *b, size_t extra)
 {
-	size_t need;
-	char *p;
-	if (b->err)
-		return b->err;
-	if (extra > b->cap || b->len > b->cap - extra)
-		return b->err = TW_ERR_TOO_BIG;
-	need = b->len + extra + 1;
-	if (need <= b->alloc)
-		return TW_OK;
-	p = realloc(b->data, need);
-	if (!p)
-		return b->err = TW_ERR_NOMEM;
-	b->data = p;
-	b->alloc = need;
-	b->data[b->len] = '\0';
-	return TW_OK;
+	return grow(b, extra, 1);
 }
 
 tw_err buf_append(struct buf *b, const void *p, size_t n)

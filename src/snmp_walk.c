@@ -1261,6 +1261,73 @@ static void launch_waiting(struct snmp_walk *w)
 	}
 }
 
+/* Where a split column's boundaries lie: at quantiles of a hint (the last
+ * walk's rows), or evenly over (lo, lo + span] of an integer index. */
+struct split_plan {
+	const struct split_hint *h;
+	uint64_t lo, span;
+	size_t k;                    /* ranges */
+};
+
+/* base + boundary r (1 .. k-1) of the plan into o (a chain's last or end). */
+static void split_bound(const struct chain *tc, const struct split_plan *sp, size_t r, oid *o,
+			size_t *len)
+{
+	size_t n = tc->base_len;
+	memcpy(o, tc->base, n * sizeof *o);
+	if (sp->h) {
+		size_t q = r * SPLIT_Q / sp->k - 1;
+		for (size_t i = 0; i < sp->h->len[q] && n < MAX_OID_LEN; i++)
+			o[n++] = sp->h->idx[sp->h->off[q] + i];
+	} else if (n < MAX_OID_LEN) {
+		o[n++] = (oid)(sp->lo + sp->span * r / sp->k);
+	}
+	*len = n;
+}
+
+/* Cut the column of chain tc into sp->k ranges: tc keeps the first (it ends
+ * at boundary 1, inclusive); range r starts after boundary r and ends at
+ * boundary r + 1, each a new chain writing into its own scratch column,
+ * joined again when the walk ends.  The chains array has room for them. */
+static tw_err split_chain(struct snmp_walk *w, struct chain *tc, const struct split_plan *sp)
+{
+	struct split_join *j = &w->joins[w->njoins];
+	const struct walk_column *rc = &w->res->cols[tc->col];
+	uint32_t coid[WALK_OID_MAX];
+	size_t clen = rc->oid_len;
+	tw_err e;
+
+	memcpy(coid, rc->oid, clen * sizeof *coid); /* adding columns may move rc */
+	split_bound(tc, sp, 1, tc->end, &tc->end_len);
+	tc->end_incl = 1;
+	j->col = tc->col;
+	j->first_part = w->res->ncols;
+	j->nparts = 0;
+	for (size_t r = 1; r < sp->k; r++) {
+		struct chain *ch = &w->chains[w->nchains];
+		size_t col;
+		if ((e = walk_result_add_column(w->res, coid, clen, &col)))
+			return e;
+		w->nchains++;
+		j->nparts++;
+		memset(ch, 0, sizeof *ch);
+		ch->w = w;
+		ch->kind = CH_WALK;
+		ch->col = col;
+		ch->maxrep = tc->maxrep;
+		memcpy(ch->base, tc->base, tc->base_len * sizeof *ch->base);
+		ch->base_len = tc->base_len;
+		split_bound(tc, sp, r, ch->last, &ch->last_len);
+		if (r + 1 < sp->k) {
+			split_bound(tc, sp, r + 1, ch->end, &ch->end_len);
+			ch->end_incl = 1;
+		}
+	}
+	w->njoins++;
+	w->nsplit += sp->k - 1;
+	return TW_OK;
+}
+
 /* ---- first-walk splits: probing a column's extent ----
  * A column with no hint from an earlier walk (the first walk of a session)
  * is walked from its start; when its first page shows a single integer
@@ -1309,7 +1376,7 @@ static void handle_probe(struct snmp_walk *w, struct chain *pc, netsnmp_pdu *pdu
 	int found = 0;
 	uint64_t lo, hi, span, k;
 	size_t share;
-	size_t min_rows = (size_t)w->c->max_reps * 4, first_col = 0;
+	size_t min_rows = (size_t)w->c->max_reps * 4;
 
 	if (pdu->errstat != SNMP_ERR_NOERROR || tc->done || w->finished) {
 		probe_finish(w, pc);
@@ -1366,46 +1433,13 @@ static void handle_probe(struct snmp_walk *w, struct chain *pc, netsnmp_pdu *pdu
 		k = w->cap - w->nchains + 1;
 	if (k < 2)
 		return;
-	/* the column's chain keeps (.., lo + span/k]; ranges r = 1..k-1 follow */
-	tc->end_len = tc->base_len + 1;
-	memcpy(tc->end, tc->base, tc->base_len * sizeof *tc->end);
-	tc->end[tc->base_len] = (oid)(lo + span / k);
-	tc->end_incl = 1;
-	for (uint64_t r = 1; r < k; r++) {
-		struct chain *ch = &w->chains[w->nchains];
-		size_t col;
-		uint32_t toid[WALK_OID_MAX];
-		for (size_t i = 0; i < tc->base_len; i++)
-			toid[i] = (uint32_t)tc->base[i];
-		if (walk_result_add_column(w->res, toid, tc->base_len, &col)) {
+	{
+		struct split_plan sp = { NULL, lo, span, (size_t)k };
+		if (split_chain(w, tc, &sp)) {
 			walk_fail(w, TW_ERR_NOMEM, "out of memory splitting a walk");
 			return;
 		}
-		if (r == 1)
-			first_col = col;
-		w->nchains++;
-		memset(ch, 0, sizeof *ch);
-		ch->w = w;
-		ch->kind = CH_WALK;
-		ch->col = col;
-		ch->maxrep = tc->maxrep;
-		memcpy(ch->base, tc->base, tc->base_len * sizeof *ch->base);
-		ch->base_len = tc->base_len;
-		memcpy(ch->last, tc->base, tc->base_len * sizeof *ch->last);
-		ch->last[tc->base_len] = (oid)(lo + span * r / k);
-		ch->last_len = tc->base_len + 1;
-		if (r + 1 < k) {
-			memcpy(ch->end, tc->base, tc->base_len * sizeof *ch->end);
-			ch->end[tc->base_len] = (oid)(lo + span * (r + 1) / k);
-			ch->end_len = tc->base_len + 1;
-			ch->end_incl = 1;
-		}
 	}
-	w->joins[w->njoins].col = tc->col;
-	w->joins[w->njoins].first_part = first_col;
-	w->joins[w->njoins].nparts = (size_t)k - 1;
-	w->njoins++;
-	w->nsplit += (size_t)k - 1;
 	w->probe_budget -= (size_t)k - 1;
 	w->probed++;
 	launch_waiting(w);
@@ -1589,17 +1623,6 @@ static void chain_init(struct snmp_walk *w, struct chain *ch, const struct walk_
 	}
 }
 
-/* base + boundary q of hint h into o (a chain's last or end). */
-static void hint_oid(const struct chain *ch, const struct split_hint *h, size_t q, oid *o,
-		     size_t *len)
-{
-	size_t n = ch->base_len;
-	memcpy(o, ch->base, n * sizeof *o);
-	for (size_t i = 0; i < h->len[q] && n < MAX_OID_LEN; i++)
-		o[n++] = h->idx[h->off[q] + i];
-	*len = n;
-}
-
 /* How many ranges each target is walked in (ranges[i], 1 = whole): the
  * in-flight budget left after one chain per walked column goes to the
  * columns the last walk found big, in proportion to their rows, at least
@@ -1644,6 +1667,13 @@ static size_t plan_splits(const struct snmp_conn *c, const struct walk_target *t
 	return chains;
 }
 
+/* A target whose column may be split after probing: a whole column walk
+ * that no hint splits. */
+static int probe_candidate(const struct walk_target *t, size_t ranges, const struct split_hint *h)
+{
+	return t->kind == WALK_SUBTREE && ranges == 1 && !h && !t->from_len && !t->to_len;
+}
+
 tw_err snmp_walk_start(struct snmp_conn *c, const struct walk_target *targets, size_t ntargets,
 		       double deadline, struct snmp_walk **out, char *msg, size_t msglen)
 {
@@ -1682,8 +1712,7 @@ tw_err snmp_walk_start(struct snmp_conn *c, const struct walk_target *targets, s
 			if (targets[i].kind != WALK_SUBTREE)
 				continue; /* GETs: one request each, at the start */
 			walking += ranges[i];
-			if (ranges[i] == 1 && !hints[i] && !targets[i].from_len &&
-			    !targets[i].to_len && !c->nosplit)
+			if (probe_candidate(&targets[i], ranges[i], hints[i]) && !c->nosplit)
 				eligible++;
 		}
 		w->probe_budget = c->max_inflight > walking ? c->max_inflight - walking : 0;
@@ -1704,44 +1733,18 @@ tw_err snmp_walk_start(struct snmp_conn *c, const struct walk_target *targets, s
 		if ((e = walk_result_add_column(w->res, targets[i].oid, targets[i].len, &col)))
 			goto fail;
 		chain_init(w, &w->chains[k], &targets[i], col);
-		w->chains[k].probe_ok = w->undecided && targets[i].kind == WALK_SUBTREE &&
-					ranges[i] == 1 && !hints[i] && !targets[i].from_len &&
-					!targets[i].to_len;
+		w->chains[k].probe_ok = w->undecided &&
+					probe_candidate(&targets[i], ranges[i], hints[i]);
 		k++;
 	}
 	w->ntargets = ntargets;
 	/* Ranges 1..n-1 of split targets; range 0 is the target's own chain. */
-	for (size_t i = 0; i < ntargets; i++) {
-		const struct split_hint *h = hints[i];
-		struct chain *first = &w->chains[i];
-		struct split_join *j;
-		size_t nr = ranges[i];
-		if (nr < 2)
-			continue;
-		j = &w->joins[w->njoins++];
-		j->col = first->col;
-		j->first_part = w->res->ncols;
-		j->nparts = nr - 1;
-		for (size_t r = 0; r < nr; r++) {
-			struct chain *ch = r ? &w->chains[k++] : first;
-			if (r) {
-				size_t col;
-				if ((e = walk_result_add_column(w->res, targets[i].oid, targets[i].len,
-								&col)))
-					goto fail;
-				chain_init(w, ch, &targets[i], col);
-				/* starts after boundary r (exclusive) */
-				hint_oid(ch, h, r * SPLIT_Q / nr - 1, ch->last, &ch->last_len);
-			}
-			if (r + 1 < nr) {
-				/* ends at boundary r + 1, inclusive */
-				hint_oid(ch, h, (r + 1) * SPLIT_Q / nr - 1, ch->end, &ch->end_len);
-				ch->end_incl = 1;
-			}
-		}
-		w->nsplit += nr - 1;
-	}
 	w->nchains = k;
+	for (size_t i = 0; i < ntargets; i++) {
+		struct split_plan sp = { hints[i], 0, 0, ranges[i] };
+		if (ranges[i] > 1 && (e = split_chain(w, &w->chains[i], &sp)))
+			goto fail;
+	}
 	free(hints);
 	free(ranges);
 	hints = NULL;

@@ -17,6 +17,12 @@ struct tw_snapshot;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+/* Cut d[0..n) at NUL bytes into at most max parts (the last takes the rest,
+ * NULs included); returns how many (at least 1). */
+size_t fuzz_split(const uint8_t *d, size_t n, size_t max, const uint8_t **part, size_t *plen);
+/* The overcommit threshold callback of snap_builder_finish: 1.5 everywhere. */
+double fuzz_threshold(const void *ctx, const char *pool);
+
 /* Print "fuzz invariant broken: ..." to stderr and abort(). */
 void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

@@ -14,13 +14,6 @@
 #include "profile.h"
 #include "snmp_walk.h"
 
-static double thr(const void *ctx, const char *pool)
-{
-	(void)ctx;
-	(void)pool;
-	return 1.5;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint32_t net_snmp[] = { 1, 3, 6, 1, 4, 1, 8072, 3, 2, 10 };
@@ -66,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (profile_map(p, r, b, NULL, msg, sizeof msg) != TW_OK)
 			fuzz_fail("mapping an empty walk failed: %s", msg);
 		{
-			struct tw_snapshot *s = snap_builder_finish(b, thr, NULL, 1e9);
+			struct tw_snapshot *s = snap_builder_finish(b, fuzz_threshold, NULL, 1e9);
 			b = NULL;
 			fuzz_render_and_check(s);
 			snap_unref(s);

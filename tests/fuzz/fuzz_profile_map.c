@@ -50,13 +50,6 @@ static uint32_t rd_sub(struct rd *r)
 	return s == 0xff ? (uint32_t)rd_n(r, 4) : s;
 }
 
-static double thr(const void *ctx, const char *pool)
-{
-	(void)ctx;
-	(void)pool;
-	return 1.5;
-}
-
 static struct profile *shipped;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -155,7 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (st.pools > snap_builder_npools(b) || st.volumes != snap_builder_nvolumes(b))
 		fuzz_fail("stats say %zu pools %zu volumes, the builder has %zu and %zu", st.pools,
 			  st.volumes, snap_builder_npools(b), snap_builder_nvolumes(b));
-	s = snap_builder_finish(b, thr, NULL, 1e9);
+	s = snap_builder_finish(b, fuzz_threshold, NULL, 1e9);
 	b = NULL;
 	if (s) {
 		fuzz_check_snapshot(s);

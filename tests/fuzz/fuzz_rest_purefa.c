@@ -16,32 +16,17 @@
 #include "rest_json.h"
 #include "rest_map.h"
 
-static double thr(const void *ctx, const char *pool)
-{
-	(void)ctx;
-	(void)pool;
-	return 1.5;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *part[3];
-	size_t plen[3], nparts = 0, off = 0;
+	const uint8_t *part[3];
+	size_t plen[3], nparts;
 	struct snap_builder *b = snap_builder_new("fuzz");
 	struct tw_snapshot *s;
 	uint32_t pool = TW_NO_POOL;
 
 	if (!b)
 		return 0;
-	while (nparts < 3) {
-		const uint8_t *nul = memchr(data + off, 0, size - off);
-		size_t end = nul && nparts < 2 ? (size_t)(nul - data) : size;
-		part[nparts] = (const char *)data + off;
-		plen[nparts++] = end - off;
-		if (end == size)
-			break;
-		off = end + 1;
-	}
+	nparts = fuzz_split(data, size, 3, part, plen);
 	for (size_t k = 0; k < 3; k++) {
 		size_t i = nparts == 1 ? 0 : k;
 		json_t *root = NULL;
@@ -53,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (i >= nparts)
 			break;
 		msg[0] = '\0';
-		if (rj_parse(part[i], plen[i], &root, msg, sizeof msg) != TW_OK) {
+		if (rj_parse((const char *)part[i], plen[i], &root, msg, sizeof msg) != TW_OK) {
 			if (root)
 				fuzz_fail("rj_parse failed but set *out");
 			if (!msg[0])
@@ -89,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_fail("error text not terminated");
 		json_decref(root);
 	}
-	s = snap_builder_finish(b, thr, NULL, 1e9);
+	s = snap_builder_finish(b, fuzz_threshold, NULL, 1e9);
 	if (s) {
 		fuzz_check_snapshot(s);
 		fuzz_render_and_check(s);

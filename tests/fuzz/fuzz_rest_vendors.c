@@ -24,13 +24,6 @@
 
 #define MAXPARTS 5
 
-static double thr(const void *ctx, const char *pool)
-{
-	(void)ctx;
-	(void)pool;
-	return 1.5;
-}
-
 /* Pool index to hand a mapper that needs one: the first pool, else a new one. */
 static uint32_t some_pool(struct snap_builder *b)
 {
@@ -141,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t nsteps[] = { 4, 3, 4, 5, 3 };
 	const uint8_t *part[MAXPARTS];
-	size_t plen[MAXPARTS], nparts = 0, off = 1;
+	size_t plen[MAXPARTS], nparts;
 	struct rj_idmap ids = { NULL, NULL, 0, 0 };
 	struct snap_builder *b;
 	struct tw_snapshot *s;
@@ -151,15 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	drv = data[0] % 5u;
-	while (nparts < nsteps[drv]) {
-		const uint8_t *nul = memchr(data + off, 0, size - off);
-		size_t end = nul && nparts + 1 < nsteps[drv] ? (size_t)(nul - data) : size;
-		part[nparts] = data + off;
-		plen[nparts++] = end - off;
-		if (end == size)
-			break;
-		off = end + 1;
-	}
+	nparts = fuzz_split(data + 1, size - 1, nsteps[drv], part, plen);
 	if (!(b = snap_builder_new("fuzz")))
 		return 0;
 	for (size_t k = 0; k < nsteps[drv]; k++) {
@@ -196,7 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(text);
 	}
 	rj_idmap_clear(&ids);
-	s = snap_builder_finish(b, thr, NULL, 1e9);
+	s = snap_builder_finish(b, fuzz_threshold, NULL, 1e9);
 	if (s) {
 		fuzz_check_snapshot(s);
 		fuzz_render_and_check(s);

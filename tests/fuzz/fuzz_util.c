@@ -316,3 +316,25 @@ void fuzz_render_and_check(const struct tw_snapshot *s)
 		buf_free(&b);
 	}
 }
+
+size_t fuzz_split(const uint8_t *d, size_t n, size_t max, const uint8_t **part, size_t *plen)
+{
+	size_t nparts = 0, off = 0;
+	while (nparts < max) {
+		const uint8_t *nul = off < n ? memchr(d + off, 0, n - off) : NULL;
+		size_t end = nul && nparts + 1 < max ? (size_t)(nul - d) : n;
+		part[nparts] = d + off;
+		plen[nparts++] = end - off;
+		if (end == n)
+			break;
+		off = end + 1;
+	}
+	return nparts;
+}
+
+double fuzz_threshold(const void *ctx, const char *pool)
+{
+	(void)ctx;
+	(void)pool;
+	return 1.5;
+}

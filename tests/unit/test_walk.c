@@ -264,30 +264,10 @@ static void fake_stop(struct fake *f)
 	snmp_sess_close(f->sess);
 }
 
-static struct snmp_conn *conn_for(const struct fake *f, enum tw_snmp_version v, unsigned reps,
-				  double timeout, size_t max_varbinds)
-{
-	char peer[64], msg[256];
-	struct snmp_conn *c = NULL;
-	struct snmp_conn_params p;
-
-	snprintf(peer, sizeof peer, "udp:127.0.0.1:%d", f->port);
-	memset(&p, 0, sizeof p);
-	p.peer = peer;
-	p.label = peer;
-	p.version = v;
-	p.community = "public";
-	p.timeout = timeout;
-	p.retries = 1;
-	p.max_reps = reps;
-	p.max_varbinds = max_varbinds;
-	if (snmp_conn_new(&p, &c, msg, sizeof msg))
-		fail_msg("%s", msg);
-	return c;
-}
-
-static struct snmp_conn *conn_inflight(const struct fake *f, enum tw_snmp_version v, unsigned reps,
-				       double timeout, unsigned retries, unsigned inflight)
+/* A connection to the fake agent: v1/v2c, community "public". */
+static struct snmp_conn *conn_new(const struct fake *f, enum tw_snmp_version v, unsigned reps,
+				  double timeout, unsigned retries, unsigned inflight,
+				  size_t max_varbinds)
 {
 	char peer[64], msg[256];
 	struct snmp_conn *c = NULL;
@@ -303,9 +283,22 @@ static struct snmp_conn *conn_inflight(const struct fake *f, enum tw_snmp_versio
 	p.retries = retries;
 	p.max_reps = reps;
 	p.max_inflight = inflight;
+	p.max_varbinds = max_varbinds;
 	if (snmp_conn_new(&p, &c, msg, sizeof msg))
 		fail_msg("%s", msg);
 	return c;
+}
+
+static struct snmp_conn *conn_for(const struct fake *f, enum tw_snmp_version v, unsigned reps,
+				  double timeout, size_t max_varbinds)
+{
+	return conn_new(f, v, reps, timeout, 1, 0, max_varbinds);
+}
+
+static struct snmp_conn *conn_inflight(const struct fake *f, enum tw_snmp_version v, unsigned reps,
+				       double timeout, unsigned retries, unsigned inflight)
+{
+	return conn_new(f, v, reps, timeout, retries, inflight, 0);
 }
 
 static void target(struct walk_target *t, enum walk_kind k, const uint32_t *suffix, size_t n)
