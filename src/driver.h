@@ -77,6 +77,11 @@ struct tw_driver {
 	 * target asked not to be polled again (HTTP Retry-After), or 0.  The
 	 * scheduler's backoff waits at least that long. */
 	double (*retry_at)(void *state);
+	/* Optional: may the state of a target whose settings did not change be
+	 * kept across a config reload?  1 keeps it (sessions, hints, a
+	 * detected profile); 0 makes the core close and reopen it, e.g. when a
+	 * file it read at open changed.  NULL means always keep. */
+	int (*reusable)(void *state);
 };
 
 /* NULL-terminated list of compiled-in drivers (drivers.c). */

@@ -23,9 +23,11 @@
 #include "profile.h"
 #include "snmp_walk.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum phase { PH_IDLE, PH_DETECT, PH_WALK };
 
@@ -43,6 +45,12 @@ struct snmp_state {
 	struct walk_target *probes;  /* profile: auto -- detection GETs */
 	size_t nprobes;
 	char last_note[256];         /* last sanity note logged at warn */
+	/* What the profile came from, to tell on reload whether it changed:
+	 * the search dirs' *.yml files and a profile named by path. */
+	char *fp_dirs[16];
+	size_t nfp_dirs;
+	char *fp_path;
+	uint64_t fp;
 };
 
 static const uint32_t oid_sysobjectid[] = { 1, 3, 6, 1, 2, 1, 1, 2, 0 };
@@ -135,6 +143,58 @@ static size_t search_dirs(const struct tw_driver_env *env, const char **dirs, si
 }
 
 
+static uint64_t fp_mix(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	for (size_t i = 0; i < n; i++) { /* FNV-1a 64 */
+		h ^= c[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* One file's identity and version: name, inode, size, modification time. */
+static uint64_t fp_file(const char *path, const char *name)
+{
+	struct stat sb;
+	uint64_t h = fp_mix(1469598103934665603ULL, name, strlen(name) + 1);
+	if (stat(path, &sb) != 0)
+		return fp_mix(h, "-", 1);
+	h = fp_mix(h, &sb.st_ino, sizeof sb.st_ino);
+	h = fp_mix(h, &sb.st_size, sizeof sb.st_size);
+	h = fp_mix(h, &sb.st_mtim.tv_sec, sizeof sb.st_mtim.tv_sec);
+	return fp_mix(h, &sb.st_mtim.tv_nsec, sizeof sb.st_mtim.tv_nsec);
+}
+
+/* Fingerprint of every profile file the target may have read: the *.yml
+ * files of the search dirs (summed, so readdir order does not matter; an
+ * added or removed file changes it) and the profile named by path. */
+static uint64_t fp_profiles(const struct snmp_state *st)
+{
+	uint64_t sum = 0;
+	for (size_t i = 0; i < st->nfp_dirs; i++) {
+		DIR *dh = opendir(st->fp_dirs[i]);
+		struct dirent *de;
+		char path[4096];
+		size_t len;
+		if (!dh)
+			continue;
+		while ((de = readdir(dh))) {
+			len = strlen(de->d_name);
+			if (de->d_name[0] == '.' || len < 4 || strcmp(de->d_name + len - 4, ".yml") != 0)
+				continue;
+			if ((size_t)snprintf(path, sizeof path, "%s/%s", st->fp_dirs[i], de->d_name) >=
+			    sizeof path)
+				continue;
+			sum += fp_file(path, path);
+		}
+		closedir(dh);
+	}
+	if (st->fp_path)
+		sum += fp_file(st->fp_path, st->fp_path) * 3;
+	return sum;
+}
+
 static tw_err snmp_open(void *state, const struct tw_target *t, const struct tw_driver_env *env,
 			char *msg, size_t msglen)
 {
@@ -155,6 +215,10 @@ static tw_err snmp_open(void *state, const struct tw_target *t, const struct tw_
 	st->address = tw_strdup(t->address);
 	if (!st->name || !st->address)
 		return TW_ERR_NOMEM;
+	if (!inl) /* an inline profile changes only with the config */
+		for (size_t i = 0; i < ndirs; i++)
+			if (!(st->fp_dirs[st->nfp_dirs++] = tw_strdup(dirs[i])))
+				return TW_ERR_NOMEM;
 	if ((e = parse_address(t->address, &peer, msg, msglen)))
 		return e;
 
@@ -205,11 +269,12 @@ static tw_err snmp_open(void *state, const struct tw_target *t, const struct tw_
 		e = profile_load_file(path, &st->own, msg, msglen);
 		if (!e)
 			log_chosen(st, "snmp profile", st->own, NULL, path);
-		free(path);
+		st->fp_path = path;
 		if (e)
 			return e;
 		st->prof = st->own;
 	}
+	st->fp = fp_profiles(st);
 	return TW_OK;
 }
 
@@ -376,7 +441,18 @@ static void snmp_close_state(void *state)
 	free(st->probes);
 	free(st->name);
 	free(st->address);
+	for (size_t i = 0; i < st->nfp_dirs; i++)
+		free(st->fp_dirs[i]);
+	free(st->fp_path);
 	memset(st, 0, sizeof *st);
+}
+
+/* Keep the session (walk hints, v3 engine state, a detected profile)
+ * across a reload unless a profile file was added, removed or edited. */
+static int snmp_reusable(void *state)
+{
+	const struct snmp_state *st = state;
+	return fp_profiles(st) == st->fp;
 }
 
 const struct tw_driver drv_snmp = {
@@ -389,4 +465,5 @@ const struct tw_driver drv_snmp = {
 	.step = snmp_step,
 	.abort = snmp_abort,
 	.close = snmp_close_state,
+	.reusable = snmp_reusable,
 };

@@ -63,13 +63,22 @@ static void wake_poller(struct sched *s)
 	(void)w;
 }
 
-static double jitter(struct tstate *t, double v)
+double sched_backoff(double interval, double backoff_max, unsigned fails, uint64_t *rng)
 {
+	double b = interval;
+	for (unsigned i = 1; i < fails && b < backoff_max; i++)
+		b *= 2;
+	if (b > backoff_max)
+		b = backoff_max;
+	if (b < interval)
+		b = interval;
+	if (fails <= 1 || !rng)
+		return b;
 	/* xorshift64: +/-10 % so failing targets do not retry in lockstep */
-	t->rng ^= t->rng << 13;
-	t->rng ^= t->rng >> 7;
-	t->rng ^= t->rng << 17;
-	return v * (0.9 + 0.2 * (double)(t->rng % 10000) / 10000.0);
+	*rng ^= *rng << 13;
+	*rng ^= *rng >> 7;
+	*rng ^= *rng << 17;
+	return b * (0.9 + 0.2 * (double)(*rng % 10000) / 10000.0);
 }
 
 static const char *target_where(const struct tw_target *t)
@@ -225,7 +234,6 @@ static void finish_poll(struct sched *s, struct tstate *ts, tw_err e, const char
 			tw_log(TW_LOG_WARN, "poll took longer than the interval", "target", ts->name,
 			       NULL);
 	} else {
-		double backoff;
 		ts->fails++;
 		/* Log the first failure, a change of reason, then at 2, 4, 8, ... failures. */
 		if (e != ts->logged_err || (ts->fails & (ts->fails - 1)) == 0) {
@@ -236,14 +244,8 @@ static void finish_poll(struct sched *s, struct tstate *ts, tw_err e, const char
 			       NULL);
 			ts->logged_err = e;
 		}
-		backoff = ts->t->interval;
-		for (unsigned i = 1; i < ts->fails && backoff < s->cfg->backoff_max; i++)
-			backoff *= 2;
-		if (backoff > s->cfg->backoff_max)
-			backoff = s->cfg->backoff_max;
-		if (backoff < ts->t->interval)
-			backoff = ts->t->interval;
-		ts->next_due = now + (ts->fails > 1 ? jitter(ts, backoff) : backoff);
+		ts->next_due = now + sched_backoff(ts->t->interval, s->cfg->backoff_max, ts->fails,
+						   &ts->rng);
 		/* the target's own "not before" (HTTP Retry-After) wins if later */
 		if (ts->opened && ts->drv->retry_at) {
 			double ra = ts->drv->retry_at(ts->dstate);
@@ -309,10 +311,13 @@ static void apply_reload(struct sched *s, const struct tw_config *cfg, double no
 				nts[i] = ts;
 				s->ts[j] = NULL;
 				ts->t = t;
-				/* Keep data, counters and REST sessions.  Drivers without
-				 * sessions are reopened so edited profiles are re-read. */
-				if (ts->opened && !ts->in_flight && ts->drv &&
-				    !(ts->drv->caps & TW_DRV_CAP_REST)) {
+				/* Keep data, counters and driver state (sessions);
+				 * reopen only what the driver says is out of date,
+				 * e.g. an SNMP target whose profile file was edited. */
+				if (ts->opened && !ts->in_flight && ts->drv && ts->drv->reusable &&
+				    !ts->drv->reusable(ts->dstate)) {
+					tw_log(TW_LOG_INFO, "reopening target: files it uses changed",
+					       "target", ts->name, NULL);
 					ts->drv->close(ts->dstate);
 					memset(ts->dstate, 0, ts->drv->state_size ? ts->drv->state_size : 1);
 					ts->opened = 0;

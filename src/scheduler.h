@@ -9,6 +9,7 @@
 #define TW_SCHED_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "cfg.h"
 #include "driver.h"
 #include "prom.h"
@@ -47,5 +48,12 @@ void sched_views_free(struct sched_view *v, size_t n);
 
 /* 1 once every configured target has been tried at least once. */
 int sched_ready(struct sched *s);
+
+/* Seconds to wait after the fails-th failure in a row (fails >= 1): the
+ * interval, doubled per further failure, capped at backoff_max (never
+ * below the interval); from the second failure on, scaled by a jitter in
+ * [0.9, 1.1) drawn from *rng (xorshift64 state, advanced; nonzero) so
+ * failing targets do not retry in lockstep. */
+double sched_backoff(double interval, double backoff_max, unsigned fails, uint64_t *rng);
 
 #endif
