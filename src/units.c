@@ -58,8 +58,6 @@ int tw_parse_size(const char *s, uint64_t *out)
 		if (i == sizeof size_units / sizeof size_units[0])
 			return -1;
 		mult = size_units[i].mult;
-	} else if (fscale != 1) {
-		return -1; /* fractional bytes make no sense */
 	}
 	if (ip && mult > UINT64_MAX / ip)
 		return -1;

@@ -26,6 +26,9 @@ static void test_sizes(void **state)
 	assert_int_equal(size_ok("154.89GiB"), 166311871119ULL); /* the incident's LUN */
 	assert_int_equal(size_ok("1.5 KiB"), 1536);
 	assert_int_equal(size_ok("0.5B"), 1);  /* rounds to nearest */
+	assert_int_equal(size_ok("1.5"), 2);   /* plain bytes too (DESIGN: fractions round) */
+	assert_int_equal(size_ok("1.49"), 1);
+	assert_int_equal(size_ok("7."), 7);
 	assert_int_equal(size_ok("15PiB"), 15ULL << 50);
 	assert_int_equal(size_ok("18446744073709551615"), UINT64_MAX);
 }
@@ -37,7 +40,7 @@ static void test_size_errors(void **state)
 	assert_int_not_equal(tw_parse_size("", &v), 0);
 	assert_int_not_equal(tw_parse_size("abc", &v), 0);
 	assert_int_not_equal(tw_parse_size("-1", &v), 0);
-	assert_int_not_equal(tw_parse_size("1.5", &v), 0);     /* fractional bytes */
+	assert_int_not_equal(tw_parse_size(".", &v), 0);
 	assert_int_not_equal(tw_parse_size("4 XB", &v), 0);
 	assert_int_not_equal(tw_parse_size("18446744073709551616", &v), 0);
 	assert_int_not_equal(tw_parse_size("20000PiB", &v), 0); /* overflow */
