@@ -1304,7 +1304,7 @@ void cfg_free(struct tw_config *c)
 
 unsigned cfg_shard_of(const char *name, unsigned shards)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a 64: stable across builds and hosts */
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a 64: stable across builds and hosts */
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
 		h ^= *p;
 		h *= 1099511628211ULL;

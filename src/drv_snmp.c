@@ -157,7 +157,7 @@ static uint64_t fp_mix(uint64_t h, const void *p, size_t n)
 static uint64_t fp_file(const char *path, const char *name)
 {
 	struct stat sb;
-	uint64_t h = fp_mix(1469598103934665603ULL, name, strlen(name) + 1);
+	uint64_t h = fp_mix(14695981039346656037ULL, name, strlen(name) + 1);
 	if (stat(path, &sb) != 0)
 		return fp_mix(h, "-", 1);
 	h = fp_mix(h, &sb.st_ino, sizeof sb.st_ino);

@@ -939,6 +939,42 @@ static void test_fixture_files(void **state)
 	}
 }
 
+/* cfg_shard_of is pinned: a fleet's shards must not move when thinwatch is
+ * rebuilt or upgraded.  The expected values are FNV-1a 64 of the name,
+ * modulo N, computed apart from this code (python3):
+ *   h = 0xcbf29ce484222325; for b in name: h = ((h ^ b) * 0x100000001b3) % 2**64
+ *   ""            0xcbf29ce484222325  %2=1 %3=2 %7=2 %1000=37
+ *   "a"           0xaf63dc4c8601ec8c  %2=0 %3=1 %7=5 %1000=996
+ *   "foobar"      0x85944171f73967e8  %2=0 %3=0 %7=6 %1000=968
+ *   "array-1"     0x50607c8802019f80  %2=0 %3=0 %7=2 %1000=136
+ *   "array-2"     0x50607f880201a499  %2=1 %3=0 %7=4 %1000=769
+ *   "cas-storage" 0x6141fefa9e63aca2  %2=0 %3=0 %7=3 %1000=922
+ * ("a" and "foobar" are the published FNV-1a 64 test vectors.) */
+static void test_shard_hash(void **state)
+{
+	static const struct {
+		const char *name;
+		unsigned m2, m3, m7, m1000;
+	} v[] = {
+		{ "", 1, 2, 2, 37 },
+		{ "a", 0, 1, 5, 996 },
+		{ "foobar", 0, 0, 6, 968 },
+		{ "array-1", 0, 0, 2, 136 },
+		{ "array-2", 1, 0, 4, 769 },
+		{ "cas-storage", 0, 0, 3, 922 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		assert_int_equal(cfg_shard_of(v[i].name, 1), 0);
+		assert_int_equal(cfg_shard_of(v[i].name, 2), v[i].m2);
+		assert_int_equal(cfg_shard_of(v[i].name, 3), v[i].m3);
+		assert_int_equal(cfg_shard_of(v[i].name, 7), v[i].m7);
+		assert_int_equal(cfg_shard_of(v[i].name, 1000), v[i].m1000);
+	}
+	/* no shards: everything is shard 0 */
+	assert_int_equal(cfg_shard_of("a", 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -957,6 +993,7 @@ int main(void)
 		cmocka_unit_test(test_drivers),
 		cmocka_unit_test_setup_teardown(test_fixture_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_string, setup, teardown),
+		cmocka_unit_test(test_shard_hash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
