@@ -449,6 +449,12 @@ tw_err http_render_status(struct buf *b, const struct sched_view *v, size_t n,
 		html_escape(b, t->pv.name);
 		buf_printf(b, "\" data-up=\"%d\"><td>", t->pv.up);
 		html_escape(b, t->pv.name);
+		if (t->pv.snap && t->pv.snap->info.limitations) {
+			/* what the profile cannot read, e.g. a volumes-only MIB */
+			buf_puts(b, "<div class=\"muted limitation\">limitation: ");
+			html_escape(b, t->pv.snap->info.limitations);
+			buf_puts(b, "</div>");
+		}
 		buf_puts(b, "</td><td>");
 		html_escape(b, t->driver);
 		buf_puts(b, "</td><td class=\"wide\">");

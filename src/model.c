@@ -113,6 +113,7 @@ static void snapshot_destroy(struct tw_snapshot *s)
 	free(s->info.serial);
 	free(s->info.version);
 	free(s->info.profile);
+	free(s->info.limitations);
 	for (size_t i = 0; i < s->nfrag; i++)
 		free(s->frag[i]);
 	free(s->frag);

@@ -49,6 +49,7 @@ struct tw_pool {
 
 struct tw_array_info {
 	char *vendor, *model, *serial, *version, *profile;
+	char *limitations; /* the profile's known gaps ("pool capacity is unknown"); may be NULL */
 };
 
 struct tw_snapshot {

@@ -2693,6 +2693,10 @@ static tw_err map_info(const struct profile *p, const struct walk_result *r, str
 	free(info->profile);
 	if (!(info->profile = tw_strdup(p->name)))
 		return TW_ERR_NOMEM;
+	free(info->limitations);
+	info->limitations = NULL;
+	if (p->limitations && *p->limitations && !(info->limitations = tw_strdup(p->limitations)))
+		return TW_ERR_NOMEM;
 	return TW_OK;
 }
 

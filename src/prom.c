@@ -51,7 +51,7 @@ static const struct family snap_families[PF_COUNT] = {
 	[PF_VOL_INFO] = FAM("thinwatch_volume_info", "gauge",
 		"Volume identity: WWN (NAA id) or serial where the array exposes it. Always 1."),
 	[PF_ARRAY_INFO] = FAM("thinwatch_array_info", "gauge",
-		"Array identity as reported by the array, and the profile used to read it. Always 1."),
+		"Array identity as reported by the array, the profile used to read it, and in limitations what that profile cannot read (such as pool capacity is unknown; empty when none). Always 1."),
 };
 
 /* Length (2..4) of the valid UTF-8 sequence starting with the byte >= 0x80
@@ -361,6 +361,8 @@ static void render_array_info(struct buf *b, const struct tw_snapshot *s,
 	escape_label(b, in->version ? in->version : "");
 	buf_append(b, LIT("\",profile=\""));
 	escape_label(b, in->profile ? in->profile : "");
+	buf_append(b, LIT("\",limitations=\""));
+	escape_label(b, in->limitations ? in->limitations : "");
 	buf_append(b, LIT("\"} 1\n"));
 }
 

@@ -354,6 +354,49 @@ static void test_units_scale_hilo(void **state)
 	profile_free(p);
 }
 
+/* 512-byte sectors and 4096-byte blocks, alone and on hi/lo halves: exact
+ * bytes, beyond 2^32 units. */
+static void test_units_sectors_blocks(void **state)
+{
+	struct profile *p = load_text(
+		"name: sectors\n"
+		"pools:\n"
+		"  entry: 1.3.6.1.4.1.9.1\n"
+		"  index: integer\n"
+		"  columns:\n"
+		"    name: 2\n"
+		"    capacity: { oid: 3, unit: sectors512 }\n"
+		"    used: { oid: 4, unit: blocks4096 }\n"
+		"    free: { oid: 5, unit: blocks4096 }\n"
+		"    provisioned: { hi: 14, lo: 15, unit: sectors512 }\n");
+	struct walk_result *r = walk_result_new(0, 0);
+	struct snap_builder *b = snap_builder_new("a");
+	size_t n = col(r, "1.3.6.1.4.1.9.1.2"), cap = col(r, "1.3.6.1.4.1.9.1.3"),
+	       used = col(r, "1.3.6.1.4.1.9.1.4"), fr = col(r, "1.3.6.1.4.1.9.1.5"),
+	       hi = col(r, "1.3.6.1.4.1.9.1.14"), lo = col(r, "1.3.6.1.4.1.9.1.15");
+	struct tw_pool *pool;
+	char msg[256];
+
+	(void)state;
+	put_str(r, n, 1, "disk0");
+	put_u64(r, cap, 1, 4294967295ULL);        /* sectors: 2199023255040 bytes */
+	put_int(r, used, 1, 268435456);           /* blocks: 1 TiB */
+	put_int(r, fr, 1, 268435455);             /* blocks: 1 TiB - 4096 */
+	put_int(r, hi, 1, 1);                     /* (2^32 + 5) sectors */
+	put_int(r, lo, 1, 5);
+	assert_int_equal(profile_map(p, r, b, NULL, msg, sizeof msg), TW_OK);
+	pool = pool_named(b, "disk0", NULL);
+	assert_int_equal(pool->flags,
+			 TW_HAS_CAPACITY | TW_HAS_USED | TW_HAS_FREE | TW_HAS_PROVISIONED);
+	assert_int_equal(pool->capacity, 2199023255040ULL);
+	assert_int_equal(pool->used, 1099511627776ULL);
+	assert_int_equal(pool->free, 1099511623680ULL);
+	assert_int_equal(pool->reported_provisioned, 2199023258112ULL);
+	snap_builder_free(b);
+	walk_result_free(r);
+	profile_free(p);
+}
+
 /* ---- value maps, filters, links ---- */
 
 static void test_map_filter_link_by_name(void **state)
@@ -1418,6 +1461,7 @@ int main(void)
 		cmocka_unit_test(test_bench_profile),
 		cmocka_unit_test(test_link_index_names_many_pools),
 		cmocka_unit_test(test_units_scale_hilo),
+		cmocka_unit_test(test_units_sectors_blocks),
 		cmocka_unit_test(test_map_filter_link_by_name),
 		cmocka_unit_test(test_string_index_and_component_link),
 		cmocka_unit_test(test_sanity_invalidate),

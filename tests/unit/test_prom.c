@@ -250,6 +250,7 @@ static struct tw_snapshot *odd_snapshot(const char *array)
 	in->serial = strdup("SN\n1\xff");
 	in->version = strdup("9.1 \xe2\x9c\x93");
 	in->profile = strdup("thinwatch");
+	in->limitations = strdup("no \"pool\" table\\\n\xff");
 	return snap_builder_finish(b, odd_thr, NULL, 1700000000.5);
 }
 
@@ -559,6 +560,8 @@ static void ref_family(struct buf *b, const struct tw_snapshot *s, int f)
 		prom_escape_label(b, in->version ? in->version : "");
 		buf_puts(b, "\",profile=\"");
 		prom_escape_label(b, in->profile ? in->profile : "");
+		buf_puts(b, "\",limitations=\"");
+		prom_escape_label(b, in->limitations ? in->limitations : "");
 		buf_puts(b, "\"} 1\n");
 	}
 }
