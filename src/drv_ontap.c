@@ -6,8 +6,10 @@
  *   GET /api/storage/aggregates (pages)   -> one pool per aggregate
  *   GET /api/storage/volumes (pages)      -> volumes, guarantee.type by name
  *   GET /api/storage/luns (pages)         -> LUNs, nested in their volume
- * Pages follow _links.next.href until it is absent; a next link equal to
- * the page just read is a loop and fails the poll (TW_ERR_PROTOCOL).
+ * Pages follow _links.next.href until it is absent.  Every page href of a
+ * poll is remembered (at most ONTAP_MAX_PAGES): a next link to any page
+ * already read in this poll (A->A, A->B->A, ...) is a loop and fails the
+ * poll with TW_ERR_PROTOCOL, and so does a poll past ONTAP_MAX_PAGES pages.
  *
  * Pools: capacity = space.block_storage.size, used = .used (includes the
  * guarantees of thick volumes), free = .available.  Volumes: provisioned =
@@ -26,6 +28,8 @@
 #include <string.h>
 
 #define ONTAP_PAGE 1000
+/* Pages one poll may read (all collections together): 4096 x 1000 records. */
+#define ONTAP_MAX_PAGES 4096
 
 #define ONTAP_AGGR_FIELDS                                                                  \
 	"name,uuid,state,space.block_storage.size,space.block_storage.available,"          \
@@ -39,9 +43,17 @@
 
 enum ontap_phase { OP_CLUSTER, OP_AGGRS, OP_VOLS, OP_LUNS, OP_DONE };
 
+/* The page hrefs read in one poll, for loop detection. */
+struct ontap_pages {
+	char **href;
+	uint64_t *hash;
+	size_t n, cap;
+};
+
 struct ontap {
 	enum ontap_phase phase;
 	char *next;   /* next page href (path + query), NULL = first page */
+	struct ontap_pages pages;
 };
 
 /* ---- pure mapping ---------------------------------------------------------- */
@@ -389,6 +401,66 @@ void ontap_error_text(const json_t *root, char *out, size_t outlen)
 		snprintf(out, outlen, "%s", m);
 }
 
+/* ---- pages seen in one poll -------------------------------------------------- */
+
+static uint64_t href_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+struct ontap_pages *ontap_pages_new(void)
+{
+	return calloc(1, sizeof(struct ontap_pages));
+}
+
+void ontap_pages_reset(struct ontap_pages *pg)
+{
+	if (!pg)
+		return;
+	for (size_t i = 0; i < pg->n; i++)
+		free(pg->href[i]);
+	free(pg->href);
+	free(pg->hash);
+	memset(pg, 0, sizeof *pg);
+}
+
+void ontap_pages_free(struct ontap_pages *pg)
+{
+	ontap_pages_reset(pg);
+	free(pg);
+}
+
+int ontap_pages_add(struct ontap_pages *pg, const char *href)
+{
+	uint64_t h = href_hash(href);
+	for (size_t i = 0; i < pg->n; i++)
+		if (pg->hash[i] == h && strcmp(pg->href[i], href) == 0)
+			return 1;
+	if (pg->n >= ONTAP_MAX_PAGES)
+		return -1;
+	if (pg->n == pg->cap) {
+		size_t nc = pg->cap ? pg->cap * 2 : 16;
+		char **nh = realloc(pg->href, nc * sizeof *nh);
+		uint64_t *nx;
+		if (!nh)
+			return -2;
+		pg->href = nh;
+		if (!(nx = realloc(pg->hash, nc * sizeof *nx)))
+			return -2;
+		pg->hash = nx;
+		pg->cap = nc;
+	}
+	if (!(pg->href[pg->n] = tw_strdup(href)))
+		return -2;
+	pg->hash[pg->n++] = h;
+	return 0;
+}
+
 /* ---- request sequence --------------------------------------------------- */
 
 static void ontap_free(void *vs)
@@ -396,6 +468,7 @@ static void ontap_free(void *vs)
 	struct ontap *o = vs;
 	free(o->next);
 	o->next = NULL;
+	ontap_pages_reset(&o->pages);
 }
 
 static void ontap_begin(void *vs)
@@ -444,13 +517,21 @@ static int ontap_next(void *vs, const struct rest_target *t, struct rest_request
 	return 0;
 }
 
+static tw_err ontap_pages_err(int r, const char *path, char *msg, size_t msglen)
+{
+	if (r == -2)
+		return TW_ERR_NOMEM;
+	return tw_seterr(msg, msglen, TW_ERR_PROTOCOL, "%s: more than %d pages in one poll", path,
+			 ONTAP_MAX_PAGES);
+}
+
 static tw_err ontap_response(void *vs, struct snap_builder *b, const struct rest_response *r,
 			     char *msg, size_t msglen)
 {
 	struct ontap *o = vs;
 	json_t *root = NULL;
 	const char *href = NULL;
-	int hn = 0;
+	int hn = 0, seen;
 	tw_err e = rj_parse(r->body.data, r->body.len, &root, msg, msglen);
 	if (e)
 		return e;
@@ -473,9 +554,17 @@ static tw_err ontap_response(void *vs, struct snap_builder *b, const struct rest
 				      "%s: _links.next.href is not a path on this API", r->path);
 			break;
 		}
-		if (hn == 1 && strcmp(href, r->path) == 0) {
-			e = tw_seterr(msg, msglen, TW_ERR_PROTOCOL,
-				      "pagination loop: next link equals the page just read");
+		/* the first page of a collection is remembered here; the later
+		 * ones were remembered as next links */
+		if (!o->next && (seen = ontap_pages_add(&o->pages, r->path)) < 0) {
+			e = ontap_pages_err(seen, r->path, msg, msglen);
+			break;
+		}
+		if (hn == 1 && (seen = ontap_pages_add(&o->pages, href)) != 0) {
+			e = seen == 1 ? tw_seterr(msg, msglen, TW_ERR_PROTOCOL,
+						  "pagination loop: the next link is a page "
+						  "already read in this poll (%s)", href)
+				      : ontap_pages_err(seen, r->path, msg, msglen);
 			break;
 		}
 		free(o->next);

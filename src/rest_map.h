@@ -34,6 +34,15 @@ tw_err ontap_map_luns(const json_t *root, struct snap_builder *b, char *msg, siz
  * is a next page, 0 when not, -1 when the link is malformed or leaves the
  * API (absolute URL, not starting with '/'). */
 int ontap_next_href(const json_t *root, const char **href);
+/* The page hrefs read in one poll (pagination loop detection, at most
+ * 4096 pages).  ontap_pages_add: 0 when href is new (remembered), 1 when it
+ * was read before in this poll (a loop), -1 when the page limit is
+ * reached, -2 when out of memory.  _reset forgets every href. */
+struct ontap_pages;
+struct ontap_pages *ontap_pages_new(void);
+int ontap_pages_add(struct ontap_pages *pg, const char *href);
+void ontap_pages_reset(struct ontap_pages *pg);
+void ontap_pages_free(struct ontap_pages *pg);
 /* "message (code N)" from an ONTAP error body. */
 void ontap_error_text(const json_t *root, char *out, size_t outlen);
 

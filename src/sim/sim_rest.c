@@ -310,6 +310,11 @@ void sr_uuid(char *out, size_t outlen, unsigned kind, uint64_t n)
 		 (unsigned long long)(n & 0xffffffffffffULL));
 }
 
+enum sr_fault sr_fault_peek(const struct sr_req *rq)
+{
+	return rq->s->fault_count ? rq->s->fault : SR_FAULT_NONE;
+}
+
 enum sr_fault sr_fault_take(struct sr_req *rq, struct sr_resp *rs)
 {
 	struct sr_server *s = rq->s;
@@ -806,10 +811,15 @@ static void control(struct sr_server *s, struct sr_req *rq, struct sr_resp *rs)
 			f = SR_FAULT_VENDOR;
 		else if (k && strcmp(k, "huge") == 0)
 			f = SR_FAULT_HUGE;
+		else if (k && strcmp(k, "next_loop") == 0)
+			f = SR_FAULT_NEXT_LOOP;
+		else if (k && strcmp(k, "repeat_token") == 0)
+			f = SR_FAULT_REPEAT_TOKEN;
 		else if (k && strcmp(k, "none") == 0)
 			n = 0;
 		else {
-			sr_text(rs, 400, "kind: expected http500, badjson, vendor_error, huge or none\n");
+			sr_text(rs, 400, "kind: expected http500, badjson, vendor_error, huge, "
+				"next_loop, repeat_token or none\n");
 			return;
 		}
 		if (cnt && (tw_parse_u64(cnt, &n) || n > 1000000)) {

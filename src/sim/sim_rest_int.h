@@ -51,7 +51,10 @@ struct sr_resp {
 /* One-shot fault injection (POST /_sim/fault?kind=K&count=N: the next N
  * calls), apart from the lasting fault personalities of sim_fault.h. */
 enum sr_fault { SR_FAULT_NONE, SR_FAULT_HTTP500, SR_FAULT_BADJSON, SR_FAULT_VENDOR,
-		SR_FAULT_HUGE, SR_FAULT_ANSWERED };
+		SR_FAULT_HUGE, SR_FAULT_ANSWERED,
+		SR_FAULT_NEXT_LOOP,     /* ONTAP: a later page links back to the first */
+		SR_FAULT_REPEAT_TOKEN   /* purefa: a later page repeats its continuation_token */
+};
 
 /* An ONTAP LUN of the scenario (the array's `luns:` list). */
 struct sr_lun {
@@ -76,6 +79,10 @@ struct sr_personality {
  * SR_FAULT_ANSWERED: the handler returns at once); http500 and
  * vendor_error are for the personality to render. */
 enum sr_fault sr_fault_take(struct sr_req *rq, struct sr_resp *rs);
+/* The pending fault, not consumed (SR_FAULT_NONE when none is left).  The
+ * paging faults (next_loop, repeat_token) are consumed by the personality
+ * only on the page they bend, so it peeks before sr_fault_take. */
+enum sr_fault sr_fault_peek(const struct sr_req *rq);
 
 const struct sr_personality *sr_personality_find(const char *name);
 

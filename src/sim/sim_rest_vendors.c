@@ -110,6 +110,42 @@ static json_t *ontap_vol(const struct sr_server *s, size_t idx, uint64_t t)
 			 (json_int_t)cons);
 }
 
+/* fields (a comma list such as "name,guarantee.type") names f exactly. */
+static int ontap_field_named(const char *fields, const char *f)
+{
+	size_t fl = strlen(f);
+	while (fields && *fields) {
+		size_t n = strcspn(fields, ",");
+		if ((n == fl && strncmp(fields, f, fl) == 0) || (n == 1 && fields[0] == '*') ||
+		    (n == 2 && strncmp(fields, "**", 2) == 0))
+			return 1;
+		fields += n;
+		if (*fields == ',')
+			fields++;
+	}
+	return 0;
+}
+
+/* Like ONTAP, keep the object field f of rec only as far as fields= asks
+ * for it: all of it ("f", "*", "**"), the members named "f.member", or
+ * nothing. */
+static void ontap_trim(json_t *rec, const char *fields, const char *f)
+{
+	json_t *obj = json_object_get(rec, f), *v;
+	const char *k;
+	void *tmp;
+	char name[128];
+	if (!obj || ontap_field_named(fields, f))
+		return;
+	json_object_foreach_safe(obj, tmp, k, v) {
+		snprintf(name, sizeof name, "%s.%s", f, k);
+		if (!ontap_field_named(fields, name))
+			json_object_del(obj, k);
+	}
+	if (json_object_size(obj) == 0)
+		json_object_del(rec, f);
+}
+
 /* Page over n objects starting at start.uuid (our uuids encode the index). */
 static void ontap_collection(struct sr_req *rq, struct sr_resp *rs, size_t n,
 			     json_t *(*item)(const struct sr_server *, size_t, uint64_t), unsigned kind)
@@ -117,6 +153,7 @@ static void ontap_collection(struct sr_req *rq, struct sr_resp *rs, size_t n,
 	unsigned lim = page_limit(rq, "max_records");
 	const char *start = sr_query(rq, "start.uuid"), *fields = sr_query(rq, "fields");
 	size_t from = 0;
+	int loop;
 	json_t *recs = json_array(), *root;
 	if (start) {
 		unsigned k;
@@ -128,14 +165,23 @@ static void ontap_collection(struct sr_req *rq, struct sr_resp *rs, size_t n,
 		}
 		from = (size_t)ix;
 	}
-	for (size_t i = from; i < n && i < from + lim; i++)
-		json_array_append_new(recs, item(rq->s, i, rq->t_ns));
+	for (size_t i = from; i < n && i < from + lim; i++) {
+		json_t *rec = item(rq->s, i, rq->t_ns);
+		/* like ONTAP, a volume's guarantee only as fields= names it */
+		if (kind == 0x701)
+			ontap_trim(rec, fields, "guarantee");
+		json_array_append_new(recs, rec);
+	}
 	root = json_pack("{s:o,s:I,s:{s:{s:s}}}", "records", recs, "num_records",
 			 (json_int_t)json_array_size(recs), "_links", "self", "href", rq->path);
-	if (from + lim < n) {
+	/* next_loop fault: a later page links back to the first one */
+	loop = from > 0 && sr_fault_peek(rq) == SR_FAULT_NEXT_LOOP;
+	if (loop)
+		sr_fault_take(rq, rs);
+	if (from + lim < n || loop) {
 		struct buf href;
 		char uuid[48];
-		sr_uuid(uuid, sizeof uuid, kind, from + lim);
+		sr_uuid(uuid, sizeof uuid, kind, loop ? 0 : from + lim);
 		buf_init(&href, 1 << 16);
 		buf_printf(&href, "%s?max_records=%u&start.uuid=%s", rq->path, lim, uuid);
 		if (fields) {
@@ -182,7 +228,8 @@ static void ontap_handle(struct sr_req *rq, struct sr_resp *rs)
 		ontap_error(rs, 401, "not authorized for that command", "6691623");
 		return;
 	}
-	enum sr_fault fault = sr_fault_take(rq, rs);
+	enum sr_fault fault = sr_fault_peek(rq) == SR_FAULT_NEXT_LOOP ? SR_FAULT_NONE
+								  : sr_fault_take(rq, rs);
 	if (fault == SR_FAULT_ANSWERED)
 		return;
 	if (fault == SR_FAULT_HTTP500) {
@@ -312,7 +359,12 @@ static void purefa_volumes(struct sr_req *rq, struct sr_resp *rs)
 	root = json_pack("{s:o,s:b,s:I,s:[{s:I}]}", "items", items, "more_items_remaining",
 			 from + lim < n, "total_item_count", (json_int_t)n, "total", "provisioned",
 			 (json_int_t)tot_prov);
-	if (from + lim < n) {
+	if (ct && sr_fault_peek(rq) == SR_FAULT_REPEAT_TOKEN) {
+		/* repeat_token fault: a later page hands back the token it got */
+		sr_fault_take(rq, rs);
+		json_object_set_new(root, "continuation_token", json_string(ct));
+		json_object_set_new(root, "more_items_remaining", json_true());
+	} else if (from + lim < n) {
 		char tok[32];
 		snprintf(tok, sizeof tok, "ct-%zu", from + lim);
 		json_object_set_new(root, "continuation_token", json_string(tok));
@@ -374,7 +426,8 @@ static void purefa_handle(struct sr_req *rq, struct sr_resp *rs)
 		sr_json(rs, 200, json_object());
 		return;
 	}
-	enum sr_fault fault = sr_fault_take(rq, rs);
+	enum sr_fault fault = sr_fault_peek(rq) == SR_FAULT_REPEAT_TOKEN ? SR_FAULT_NONE
+								     : sr_fault_take(rq, rs);
 	if (fault == SR_FAULT_ANSWERED)
 		return;
 	if (fault == SR_FAULT_HTTP500 || fault == SR_FAULT_VENDOR) {

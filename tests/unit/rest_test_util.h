@@ -1,7 +1,8 @@
 /* rest_test_util.h: helpers shared by the REST mapping unit tests
- * (tests/unit/test_rest_*.c): load a JSON file from the shared vendor
- * examples (../shared/rest-examples beside the source tree, used only when
- * present) or from tests/fixtures/rest/, parse JSON text, and look at a
+ * (tests/unit/test_rest_*.c; include <cmocka.h> first): load a JSON file
+ * from the shared vendor examples (../shared/rest-examples beside the source
+ * tree, used only when present; then every example named must be there)
+ * or from tests/fixtures/rest/, parse JSON text, and look at a
  * snapshot builder's pools and volumes.  Header-only (static functions) so
  * each test binary stays one file. */
 #ifndef TW_REST_TEST_UTIL_H
@@ -69,11 +70,18 @@ static inline json_t *rt_load(const char *dir, const char *name)
 	return j;
 }
 
-/* A shared example by file name, or NULL (test skipped) when absent. */
+/* A shared example by file name, or NULL (the caller skips its test) when
+ * the examples folder is absent.  When the folder is there, a missing or
+ * unreadable example fails the test: it must not pass by skipping. */
 static inline json_t *rt_example(const char *name)
 {
 	const char *d = rt_examples_dir();
-	return d ? rt_load(d, name) : NULL;
+	json_t *j;
+	if (!d)
+		return NULL;
+	if (!(j = rt_load(d, name)))
+		fail_msg("shared example %s/%s is missing or not valid JSON", d, name);
+	return j;
 }
 
 /* A fixture under tests/fixtures/rest/ (must exist). */

@@ -4,7 +4,9 @@
  * per-request deadline, one re-login on expiry and never a loop, a refused
  * login, redirects not followed, HTTP errors with the vendor's text,
  * Retry-After of 429/503 answers (seconds, HTTP date, capped), logout in
- * close(), gzip accepted, config checks, and no secret in any message. */
+ * close(), gzip accepted and decoded (a real gzip body; the size cap on the
+ * decoded bytes; a gzip bomb stopped with too_big in bounded memory),
+ * config checks, and no secret in any message. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,7 +47,160 @@ struct server {
 	int pages;
 	char token[32];
 	char accept_encoding[64];
+	int gzip;              /* gzip data answers when the client accepts it */
+	size_t bomb_bytes;     /* answer data calls with a gzip bomb of this many bytes */
+	int gzip_sent;         /* data answers sent gzip-encoded */
 };
+
+/* ---- a small gzip writer (RFC 1951/1952, fixed Huffman codes), so the
+ * server can send real compressed bodies without linking zlib ---- */
+
+struct gz {
+	unsigned char *p;
+	size_t n, cap;
+	unsigned acc, nbits;
+};
+
+static void gz_byte(struct gz *g, unsigned char c)
+{
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 4096;
+		g->p = realloc(g->p, g->cap);
+		assert_non_null(g->p);
+	}
+	g->p[g->n++] = c;
+}
+
+/* n bits of v, least significant first (header fields, extra bits). */
+static void gz_bits(struct gz *g, unsigned v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		g->acc |= ((v >> i) & 1u) << g->nbits;
+		if (++g->nbits == 8) {
+			gz_byte(g, (unsigned char)g->acc);
+			g->acc = 0;
+			g->nbits = 0;
+		}
+	}
+}
+
+/* A Huffman code: most significant bit first. */
+static void gz_code(struct gz *g, unsigned code, unsigned n)
+{
+	while (n--)
+		gz_bits(g, (code >> n) & 1u, 1);
+}
+
+/* Fixed-code literal/length symbol sym (0..287). */
+static void gz_sym(struct gz *g, unsigned sym)
+{
+	if (sym < 144)
+		gz_code(g, 0x30 + sym, 8);
+	else if (sym < 256)
+		gz_code(g, 0x190 + sym - 144, 9);
+	else if (sym < 280)
+		gz_code(g, sym - 256, 7);
+	else
+		gz_code(g, 0xc0 + sym - 280, 8);
+}
+
+/* A copy of len (3..258) bytes from distance 1 (the byte before). */
+static void gz_repeat(struct gz *g, unsigned len)
+{
+	static const unsigned short base[] = { 3,  4,  5,  6,  7,  8,  9,  10, 11,  13,
+					       15, 17, 19, 23, 27, 31, 35, 43, 51,  59,
+					       67, 83, 99, 115, 131, 163, 195, 227, 258 };
+	static const unsigned char extra[] = { 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
+					       2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0 };
+	unsigned i = 28;
+	while (base[i] > len)
+		i--;
+	gz_sym(g, 257 + i);
+	gz_bits(g, len - base[i], extra[i]);
+	gz_code(g, 0, 5); /* distance code 0: distance 1 */
+}
+
+static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n)
+{
+	crc = ~crc;
+	while (n--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+	}
+	return ~crc;
+}
+
+static void gz_u32(struct gz *g, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		gz_byte(g, (unsigned char)(v >> (8 * i)));
+}
+
+static void gz_begin(struct gz *g)
+{
+	static const unsigned char head[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff };
+	memset(g, 0, sizeof *g);
+	for (size_t i = 0; i < sizeof head; i++)
+		gz_byte(g, head[i]);
+	gz_bits(g, 1, 1); /* BFINAL */
+	gz_bits(g, 1, 2); /* BTYPE 01: fixed Huffman codes */
+}
+
+static void gz_end(struct gz *g, uint32_t crc, uint64_t size)
+{
+	gz_sym(g, 256);   /* end of block */
+	if (g->nbits)
+		gz_bits(g, 0, 8 - g->nbits);
+	gz_u32(g, crc);
+	gz_u32(g, (uint32_t)size);
+}
+
+/* body compressed: literals, runs of one byte as copies from distance 1. */
+static void gz_compress(struct gz *g, const char *body, size_t n)
+{
+	gz_begin(g);
+	for (size_t i = 0; i < n;) {
+		size_t r = 0;
+		if (i > 0)
+			while (i + r < n && r < 258 && body[i + r] == body[i - 1])
+				r++;
+		if (r >= 3) {
+			gz_repeat(g, (unsigned)r);
+			i += r;
+		} else {
+			gz_sym(g, (unsigned char)body[i]);
+			i++;
+		}
+	}
+	gz_end(g, crc32_update(0, (const unsigned char *)body, n), n);
+}
+
+/* A gzip bomb: n bytes of '[' in about n / 160 bytes on the wire.  Its
+ * trailer is left zero: a client that honours its size cap stops long
+ * before it, and one that does not fails the test either way. */
+static void gz_bomb(struct gz *g, size_t n)
+{
+	size_t left;
+	gz_begin(g);
+	gz_sym(g, '[');
+	for (left = n - 1; left >= 258; left -= 258)
+		gz_repeat(g, 258);
+	for (; left; left--)
+		gz_sym(g, '[');
+	gz_end(g, 0, 0);
+}
+
+static enum MHD_Result answer_gzip(struct MHD_Connection *c, struct gz *g)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(g->n, g->p, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Content-Encoding", "gzip");
+	ret = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
 
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *body,
 			      const char *hname, const char *hval)
@@ -113,12 +269,26 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			return answer(c, (unsigned)s->status, "{\"error\":\"disk on fire\"}",
 				      s->status == 302 ? "Location" : NULL,
 				      "https://elsewhere.example/data");
+		if (s->bomb_bytes) {
+			struct gz g;
+			gz_bomb(&g, s->bomb_bytes);
+			s->gzip_sent++;
+			return answer_gzip(c, &g);
+		}
 		n = s->body_bytes > 64 ? s->body_bytes : 64;
 		body = malloc(n + 1);
 		snprintf(body, n + 1, "{\"page\":%d,\"more\":%s,\"pad\":\"", p,
 			 p + 1 < s->pages ? "true" : "false");
 		memset(body + strlen(body), 'x', n - strlen(body) - 2);
 		memcpy(body + n - 2, "\"}", 3);
+		if (s->gzip && strstr(s->accept_encoding, "gzip")) {
+			struct gz g;
+			gz_compress(&g, body, n);
+			free(body);
+			assert_true(g.n < n / 4); /* really compressed */
+			s->gzip_sent++;
+			return answer_gzip(c, &g);
+		}
 		ret = answer(c, 200, body, NULL, NULL);
 		free(body);
 		return ret;
@@ -415,6 +585,46 @@ static void test_body_cap(void **state)
 	assert_int_equal(v->srv.logins, 1);
 }
 
+/* A gzip answer is decoded before the vendor maps it. */
+static void test_gzip_body(void **state)
+{
+	struct env *v = *state;
+	v->srv.gzip = 1;
+	v->srv.body_bytes = 64 * 1024;
+	v->t.max_response_bytes = 128 * 1024;
+	open_ok(v);
+	assert_int_equal(poll_once(v, 2), TW_OK); /* the fake vendor parsed 3 pages */
+	assert_int_equal(v->srv.data_calls, 3);
+	assert_int_equal(v->srv.gzip_sent, 3);
+	/* the cap applies to the decoded bytes: 64 KiB bodies, 16 KiB cap */
+	drv_fake.close(&v->st);
+	v->t.max_response_bytes = 16 * 1024;
+	open_ok(v);
+	assert_int_equal(poll_once(v, 2), TW_ERR_TOO_BIG);
+	assert_int_equal(v->srv.gzip_sent, 4);
+}
+
+/* A gzip bomb: 400 KiB on the wire (under max_response_bytes, so the
+ * Content-Length check lets it through), 64 MiB decoded.  The decoded cap
+ * stops it with too_big, and memory stays far below 64 MiB. */
+static void test_gzip_bomb(void **state)
+{
+	struct env *v = *state;
+	struct rusage before, after;
+	v->srv.bomb_bytes = (size_t)64 << 20;
+	open_ok(v);
+	getrusage(RUSAGE_SELF, &before);
+	assert_int_equal(poll_once(v, 5), TW_ERR_TOO_BIG);
+	getrusage(RUSAGE_SELF, &after);
+	assert_int_equal(v->srv.gzip_sent, 1);
+	assert_non_null(strstr(v->msg, "max_response_bytes"));
+	/* ru_maxrss in KiB: the 64 MiB must never have been held */
+	assert_true(after.ru_maxrss - before.ru_maxrss < 24 * 1024);
+	v->srv.bomb_bytes = 0;
+	assert_int_equal(poll_once(v, 2), TW_OK);  /* the session survived */
+	assert_int_equal(v->srv.logins, 1);
+}
+
 static void test_http_errors(void **state)
 {
 	struct env *v = *state;
@@ -582,6 +792,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_login_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_login_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gzip_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gzip_bomb, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redirect_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_after, setup, teardown),

@@ -2,8 +2,8 @@
  * the shared cinder examples (when present) and on fixtures written from
  * REST-FACTS.md: aggregates as pools, volumes with guarantee.type, FlexGroup
  * split, LUNs nested in their volume's aggregate (exported, not summed),
- * pagination links and their validation, error envelopes, and JSON of the
- * wrong shape. */
+ * pagination links and their validation, page loops (A->A, A->B->A) and
+ * the page bound, error envelopes, and JSON of the wrong shape. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -409,6 +409,89 @@ static void test_next_href_validation(void **state)
 	}
 }
 
+/* Follow the next links of canned pages the way the driver does: the
+ * first page's own href and every next link go into one ontap_pages; the
+ * result of the first add that is not 0 (1 = loop), with *at = the page
+ * whose next link it was, or 0 when the walk ends without a repeat. */
+static int walk(struct ontap_pages *pg, const char *first, const char *const *pages, size_t n,
+		size_t *at)
+{
+	const char *href;
+	int r = ontap_pages_add(pg, first);
+	*at = 0;
+	if (r)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = rt_json(pages[i]);
+		int hn;
+		assert_non_null(j);
+		hn = ontap_next_href(j, &href);
+		if (hn == 1)
+			r = ontap_pages_add(pg, href);
+		json_decref(j);
+		if (hn != 1 || r) {
+			*at = i;
+			return hn == 1 ? r : 0;
+		}
+	}
+	return 0;
+}
+
+#define NEXT(h) "{\"records\": [], \"_links\": {\"next\": {\"href\": \"" h "\"}}}"
+
+static void test_page_loops(void **state)
+{
+	static const char *const aa[] = { NEXT("/api/storage/volumes?max_records=2") };
+	static const char *const aba[] = {
+		NEXT("/api/storage/volumes?start.uuid=b&max_records=2"),
+		NEXT("/api/storage/volumes?max_records=2"),
+	};
+	static const char *const abcb[] = {
+		NEXT("/api/storage/volumes?start.uuid=b"),
+		NEXT("/api/storage/volumes?start.uuid=c"),
+		NEXT("/api/storage/volumes?start.uuid=b"),
+	};
+	static const char *const abc[] = {
+		NEXT("/api/storage/volumes?start.uuid=b"),
+		NEXT("/api/storage/volumes?start.uuid=c"),
+		"{\"records\": [], \"_links\": {\"self\": {\"href\": \"/x\"}}}",
+	};
+	struct ontap_pages *pg = ontap_pages_new();
+	char href[64];
+	size_t at;
+	(void)state;
+	assert_non_null(pg);
+	/* A -> A */
+	assert_int_equal(walk(pg, "/api/storage/volumes?max_records=2", aa, 1, &at), 1);
+	assert_int_equal(at, 0);
+	/* A -> B -> A: caught on B's link, not only A's own */
+	ontap_pages_reset(pg);
+	assert_int_equal(walk(pg, "/api/storage/volumes?max_records=2", aba, 2, &at), 1);
+	assert_int_equal(at, 1);
+	/* A -> B -> C -> B */
+	ontap_pages_reset(pg);
+	assert_int_equal(walk(pg, "/api/storage/volumes", abcb, 3, &at), 1);
+	assert_int_equal(at, 2);
+	/* A -> B -> C, end: no loop; a new poll (reset) may read them again */
+	ontap_pages_reset(pg);
+	assert_int_equal(walk(pg, "/api/storage/volumes", abc, 3, &at), 0);
+	ontap_pages_reset(pg);
+	assert_int_equal(walk(pg, "/api/storage/volumes", abc, 3, &at), 0);
+	/* hrefs differing in one byte are different pages */
+	assert_int_equal(ontap_pages_add(pg, "/api/storage/volumes?start.uuid=d"), 0);
+	assert_int_equal(ontap_pages_add(pg, "/api/storage/volumes?start.uuid=d"), 1);
+	/* bounded: 4096 pages per poll, then -1 (the poll fails) */
+	ontap_pages_reset(pg);
+	for (unsigned i = 0; i < 4096; i++) {
+		snprintf(href, sizeof href, "/api/storage/volumes?start.uuid=%u", i);
+		assert_int_equal(ontap_pages_add(pg, href), 0);
+	}
+	assert_int_equal(ontap_pages_add(pg, "/api/storage/volumes?start.uuid=5"), 1);
+	assert_int_equal(ontap_pages_add(pg, "/api/storage/volumes?start.uuid=new"), -1);
+	ontap_pages_free(pg);
+	ontap_pages_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_cluster),
 		cmocka_unit_test(test_bad_shapes),
 		cmocka_unit_test(test_next_href_validation),
+		cmocka_unit_test(test_page_loops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
