@@ -7,13 +7,20 @@ Subcommands:
                            path, "body": payload} to FILE per POST; GET answers
                            200 (readiness).
   alerts FILE ZERO LASTPOS Checks the received notifications (see check_alerts).
-  panels PROM DASHDIR [--var NAME=VALUE]... [--allow-empty FILE|TITLE|REASON]...
+  am-post AM               POSTs the synthetic alerts (SYNTHETIC) to the
+                           Alertmanager at AM (/api/v2/alerts).
+  am-check AM FILE AMCONF  Checks inhibition and grouping (see cmd_am_check).
+  panels PROM DASHDIR [--var NAME=VALUE]... --case NAME=VALUE[,NAME=VALUE]...
                            Runs every panel query (and every label_values()
                            template query) of DASHDIR/*.json against the
-                           Prometheus at PROM with the template variables
+                           Prometheus at PROM once per --case, with the
+                           --var and the case's template variables
                            substituted; fails on a query error, an unknown
-                           variable or an empty result not in the allow list.
-  dom FILE                 Checks chromium's --dump-dom of thinwatch's status page.
+                           variable, or a query that returns no data in
+                           every case.
+  dom FILE [--growing RATE] [--down ARRAY=REASON]
+                           Checks chromium's --dump-dom of thinwatch's status
+                           page (see cmd_dom).
   fleet PROM DASHBOARD START END OUT.html [MAXY]
                            Renders the dashboard's panels (stat, bar gauge,
                            table with merge/organize, time series and state
@@ -193,6 +200,135 @@ def cmd_alerts(path, zero, lastpos):
 
 
 # ---------------------------------------------------------------------------
+# Alertmanager inhibition and grouping, with alerts POSTed by the test
+# ---------------------------------------------------------------------------
+
+# Arrays that thinwatch does not poll, so these never mix with real alerts.
+# am-down's target is down: its pool alert must be inhibited; am-up's two
+# pool alerts differ only in pool: two notifications, neither inhibited.
+SYNTHETIC = {
+    "down": {"alertname": "ThinwatchTargetDown", "array": "am-down", "severity": "critical"},
+    "down-pool": {"alertname": "ThinwatchPoolFreeLow", "array": "am-down", "pool": "p1",
+                  "severity": "warning"},
+    "up-pool1": {"alertname": "ThinwatchPoolFreeLow", "array": "am-up", "pool": "p1",
+                 "severity": "warning"},
+    "up-pool2": {"alertname": "ThinwatchPoolFreeLow", "array": "am-up", "pool": "p2",
+                 "severity": "warning"},
+}
+SYNTH_LABEL = ("thinwatch_test", "synthetic")
+
+
+def synth_labels(key):
+    return dict(SYNTHETIC[key], **{SYNTH_LABEL[0]: SYNTH_LABEL[1]})
+
+
+def cmd_am_post(am):
+    now = time.time()
+    iso = lambda t: datetime.datetime.fromtimestamp(t, datetime.timezone.utc).isoformat()
+    body = [{"labels": synth_labels(k), "annotations": {"summary": "alerting.test synthetic " + k},
+             "startsAt": iso(now), "endsAt": iso(now + 3600)} for k in SYNTHETIC]
+    req = urllib.request.Request(am.rstrip("/") + "/api/v2/alerts", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    with OPENER.open(req, timeout=10) as r:
+        if r.status != 200:
+            die("POST /api/v2/alerts: HTTP %d" % r.status)
+    print("ok: posted %d synthetic alerts to %s" % (len(body), am))
+
+
+def configured_group_by(amconf):
+    """The top-level route's group_by of the Alertmanager config file."""
+    with open(amconf, encoding="utf-8") as f:
+        text = f.read()
+    m = re.search(r"^route:\n(?:[ \t]+.*\n|[ \t]*\n)*?[ \t]+group_by:[ \t]*\[([^\]]*)\]", text, re.M)
+    if not m:
+        die("%s: no group_by: [...] in its route" % amconf)
+    return [x.strip().strip("'\"") for x in m.group(1).split(",") if x.strip()]
+
+
+def same(a, b):
+    return all(a.get(k) == v for k, v in b.items())
+
+
+def cmd_am_check(am, hookfile, amconf):
+    """Inhibition and grouping of the shipped alertmanager.yml.
+
+    Through GET /api/v2/alerts: am-down's pool alert is inhibited by its
+    ThinwatchTargetDown (status.inhibitedBy holds that alert's fingerprint,
+    state suppressed); am-up's pool alerts and the TargetDown itself are
+    active with no inhibitedBy.  In the webhook's bodies: every notification's
+    groupLabels are exactly the configured group_by labels its alerts carry,
+    with the alerts' values; am-up's two pool alerts (differing only in pool)
+    arrive in two notifications; am-down's pool alert is never delivered.
+    """
+    group_by = configured_group_by(amconf)
+    flt = '%s="%s"' % SYNTH_LABEL
+    deadline = time.time() + 30
+    while True:
+        r = prom_get(am, "/api/v2/alerts", {"filter": flt})
+        got = {}
+        for a in r if isinstance(r, list) else []:
+            for k in SYNTHETIC:
+                if a["labels"] == synth_labels(k):
+                    got[k] = a
+        problems = []
+        if set(got) != set(SYNTHETIC):
+            problems.append("alertmanager lists %s of the synthetic alerts %s"
+                            % (sorted(got), sorted(SYNTHETIC)))
+        else:
+            fp = got["down"]["fingerprint"]
+            st = {k: a["status"] for k, a in got.items()}
+            if st["down-pool"].get("inhibitedBy") != [fp] or st["down-pool"].get("state") != "suppressed":
+                problems.append("am-down's pool alert is not inhibited by its ThinwatchTargetDown (%s): %s"
+                                % (fp, st["down-pool"]))
+            for k in ("down", "up-pool1", "up-pool2"):
+                if st[k].get("inhibitedBy") or st[k].get("state") != "active":
+                    problems.append("%s is not active and uninhibited: %s" % (k, st[k]))
+        delivered = {}
+        for t, a in load_notifications(hookfile):
+            for k in SYNTHETIC:
+                if a["labels"] == synth_labels(k) and a.get("status") == "firing":
+                    delivered.setdefault(k, t)
+        for k in ("down", "up-pool1", "up-pool2"):
+            if k not in delivered:
+                problems.append("%s never reached the webhook" % k)
+        if not problems or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    if problems:
+        die("; ".join(problems))
+    print("ok: ThinwatchPoolFreeLow{array=am-down} inhibited by ThinwatchTargetDown{array=am-down} "
+          "(inhibitedBy %s); am-up's pool alerts active" % got["down"]["fingerprint"])
+
+    # Give a wrongly uninhibited notification time to arrive: group_wait is
+    # 1 s and am-up's alerts, posted with it, have already been delivered.
+    time.sleep(3)
+    groups = {}
+    nnotes = 0
+    with open(hookfile, encoding="utf-8") as f:
+        for n, line in enumerate(f):
+            if not line.strip():
+                continue
+            body = json.loads(line)["body"]
+            alerts = body.get("alerts", [])
+            gl = body.get("groupLabels", {})
+            nnotes += 1
+            for a in alerts:
+                want = {k: a["labels"][k] for k in group_by if k in a["labels"]}
+                if gl != want:
+                    die("notification %d: groupLabels %s, but the configured group_by %s gives %s for %s"
+                        % (n + 1, gl, group_by, want, a["labels"]))
+                for k in SYNTHETIC:
+                    if a["labels"] == synth_labels(k):
+                        if k == "down-pool":
+                            die("the inhibited ThinwatchPoolFreeLow{array=am-down} reached the webhook")
+                        groups.setdefault(k, set()).add(n)
+    if groups["up-pool1"] & groups["up-pool2"]:
+        die("am-up's pool p1 and p2 alerts were sent in one notification (not grouped by pool)")
+    print("ok: %d notifications, each with groupLabels = its alerts' %s; am-up p1 and p2 in separate "
+          "notifications; the inhibited alert never delivered" % (nnotes, "/".join(group_by)))
+
+
+# ---------------------------------------------------------------------------
 # dashboard panel queries
 # ---------------------------------------------------------------------------
 
@@ -239,80 +375,93 @@ def default_vars(extra):
     return v
 
 
+def run_query(prom, expr, values):
+    """(number of series or None when empty, error or None) of an instant query."""
+    q, unknown = substitute(expr, values)
+    if unknown:
+        return None, "unknown template variable(s) %s" % sorted(unknown)
+    r = prom_get(prom, "/api/v1/query", {"query": q})
+    if r.get("status") != "success":
+        return None, "query error %s: %s" % (r.get("error"), q)
+    data = r["data"]
+    if data["resultType"] in ("vector", "matrix"):
+        return (len(data["result"]) or None), None
+    return 1, None
+
+
+def run_label_values(prom, q, values):
+    """Same for a label_values(SELECTOR, LABEL) template query."""
+    m = re.match(r"\s*label_values\((.*),\s*(\w+)\s*\)\s*$", q)
+    sel, unknown = substitute(m.group(1), values)
+    if unknown:
+        return None, "unknown template variable(s) %s" % sorted(unknown)
+    r = prom_get(prom, "/api/v1/label/%s/values" % m.group(2), {"match[]": sel})
+    if r.get("status") != "success":
+        return None, "query error %s: %s" % (r.get("error"), q)
+    return (len(r["data"]) or None), None
+
+
 def cmd_panels(prom, dashdir, args):
-    extra, allow = {}, {}
+    """Every panel and label_values() query returns data in at least one case.
+
+    A case is one choice of the template variables (an array and pool the
+    run has data for).  A query error or unknown variable in any case fails.
+    """
+    extra, cases = {}, []
     it = iter(args)
     for a in it:
         if a == "--var":
             k, _, val = next(it).partition("=")
             extra[k] = val
-        elif a == "--allow-empty":
-            f, t, reason = next(it).split("|", 2)
-            allow[(f, t)] = reason
+        elif a == "--case":
+            cases.append(dict(kv.partition("=")[::2] for kv in next(it).split(",")))
         else:
             die("panels: unknown argument " + a)
-    values = default_vars(extra)
+    if not cases:
+        die("panels: no --case")
+    names = [",".join("%s=%s" % kv for kv in sorted(c.items())) for c in cases]
     files = sorted(glob.glob(os.path.join(dashdir, "*.json")))
     if not files:
         die("no dashboards in " + dashdir)
-    failures, nq, used_allow = [], 0, set()
+    failures, nq, per_case = [], 0, [0] * len(cases)
     for path in files:
         base = os.path.basename(path)
         with open(path, encoding="utf-8") as f:
             d = json.load(f)
+        queries = []
         for p in walk_panels(d.get("panels")):
-            title = p.get("title", "")
             for tg in p.get("targets") or []:
-                expr = tg.get("expr")
-                if not expr:
-                    continue
-                nq += 1
-                q, unknown = substitute(expr, values)
-                where = "%s: panel %r %s" % (base, title, tg.get("refId", ""))
-                if unknown:
-                    failures.append("%s: unknown template variable(s) %s" % (where, sorted(unknown)))
-                    continue
-                r = prom_get(prom, "/api/v1/query", {"query": q})
-                if r.get("status") != "success":
-                    failures.append("%s: query error %s: %s" % (where, r.get("error"), q))
-                    continue
-                data = r["data"]
-                empty = data["resultType"] in ("vector", "matrix") and not data["result"]
-                if not empty:
-                    n = len(data["result"]) if data["resultType"] in ("vector", "matrix") else 1
-                    print("ok: %s -> %d series" % (where, n))
-                elif (base, title) in allow:
-                    used_allow.add((base, title))
-                    print("allowed empty: %s (%s)" % (where, allow[(base, title)]))
-                else:
-                    failures.append("%s: no data for %s" % (where, q))
-        # Template variables: label_values(metric, label) must list values too.
+                if tg.get("expr"):
+                    queries.append(("panel %r %s" % (p.get("title", ""), tg.get("refId", "")),
+                                    run_query, tg["expr"]))
         for tv in (d.get("templating") or {}).get("list", []):
-            if tv.get("type") != "query":
-                continue
             q = tv.get("query")
             if isinstance(q, dict):
                 q = q.get("query")
-            m = re.match(r"\s*label_values\((.*),\s*(\w+)\s*\)\s*$", q or "")
-            if not m:
-                continue
+            if tv.get("type") == "query" and re.match(r"\s*label_values\(.*,\s*\w+\s*\)\s*$", q or ""):
+                queries.append(("variable %s" % tv.get("name"), run_label_values, q))
+        for where, fn, q in queries:
             nq += 1
-            sel, _ = substitute(m.group(1), values)
-            r = prom_get(prom, "/api/v1/label/%s/values" % m.group(2), {"match[]": sel})
-            if r.get("status") != "success" or not r["data"]:
-                failures.append("%s: template variable %s (%s) has no values: %s"
-                                % (base, tv.get("name"), q, r.get("error", r.get("data"))))
+            hits = []
+            for i, c in enumerate(cases):
+                n, err = fn(prom, q, default_vars(dict(extra, **c)))
+                if err:
+                    failures.append("%s: %s [%s]: %s" % (base, where, names[i], err))
+                elif n:
+                    hits.append("%s: %d" % (names[i], n))
+                    per_case[i] += 1
+            if hits:
+                print("ok: %s: %s -> %s" % (base, where, "; ".join(hits)))
             else:
-                print("ok: %s: variable %s -> %s" % (base, tv.get("name"), r["data"]))
-    for k in sorted(set(allow) - used_allow):
-        failures.append("allow-empty entry %s|%s matched no empty panel (remove it)" % k)
+                failures.append("%s: %s: no data in any case: %s" % (base, where, q))
     for f in failures:
         print("FAIL: " + f, file=sys.stderr)
     if nq == 0:
         die("no panel queries found in " + dashdir)
     if failures:
         sys.exit(1)
-    print("ok: %d dashboard queries in %d files return data" % (nq, len(files)))
+    print("ok: all %d dashboard queries (panels and label_values variables) in %d files return data; "
+          "per case: %s" % (nq, len(files), ", ".join("%s: %d" % x for x in zip(names, per_case))))
 
 
 # ---------------------------------------------------------------------------
@@ -320,43 +469,177 @@ def cmd_panels(prom, dashdir, args):
 # ---------------------------------------------------------------------------
 
 class RowParser(html.parser.HTMLParser):
-    """Collects tr.pool rows (attributes and text) and tr.target rows."""
+    """Collects tr.pool rows and tr.target rows (attributes, text, flags, cell
+    texts, bar widths and links), the page's meta tags, every tag's src/href
+    and the text of <style> elements."""
 
     def __init__(self):
         super().__init__()
-        self.rows, self.targets, self.cur, self.depth = [], [], None, 0
+        self.rows, self.targets, self.cur = [], [], None
         self.flag_depth = None
+        self.cell = None
+        self.metas, self.refs, self.links, self.style, self.in_style = [], [], [], "", False
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         cls = (a.get("class") or "").split()
+        if tag == "meta":
+            self.metas.append(a)
+        if tag == "style":
+            self.in_style = True
+        for k in ("src", "href", "srcset", "data", "action", "poster"):
+            if k in a:
+                self.refs.append((tag, k, a[k] or ""))
+        if tag == "link":
+            self.links.append(a)
         if tag == "tr" and ("pool" in cls or "target" in cls):
-            self.cur = {"attrs": a, "text": "", "flags": [], "kind": "pool" if "pool" in cls else "target"}
-        elif self.cur is not None and tag == "span" and "flag" in cls:
-            self.flag_depth = ""
+            self.cur = {"attrs": a, "text": "", "flags": [], "cells": [], "bars": {}, "hrefs": [],
+                        "kind": "pool" if "pool" in cls else "target"}
+        elif self.cur is not None:
+            if tag == "td":
+                self.cell = ""
+            elif tag == "span" and "flag" in cls:
+                self.flag_depth = ""
+            elif tag == "div" and ("used" in cls or "over" in cls):
+                m = re.search(r"width:\s*([0-9.]+)%", a.get("style") or "")
+                self.cur["bars"]["used" if "used" in cls else "over"] = float(m.group(1)) if m else None
+            elif tag == "a":
+                self.cur["hrefs"].append(a.get("href"))
 
     def handle_endtag(self, tag):
+        if tag == "style":
+            self.in_style = False
         if tag == "span" and self.flag_depth is not None and self.cur is not None:
             self.cur["flags"].append(self.flag_depth.strip())
             self.flag_depth = None
+        if tag == "td" and self.cur is not None and self.cell is not None:
+            self.cur["cells"].append(self.cell.strip())
+            self.cell = None
         if tag == "tr" and self.cur is not None:
             (self.rows if self.cur["kind"] == "pool" else self.targets).append(self.cur)
             self.cur = None
 
     def handle_data(self, data):
+        if self.in_style:
+            self.style += data
         if self.cur is not None:
             self.cur["text"] += data
             if self.flag_depth is not None:
                 self.flag_depth += data
+            if self.cell is not None:
+                self.cell += data
 
 
-def cmd_dom(path):
+UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40, "PiB": 1 << 50,
+         "EiB": 1 << 60}
+
+
+def parse_bytes(text):
+    """(bytes, relative rounding error) of the status page's human_bytes()."""
+    m = re.match(r"^([0-9.]+) (B|[KMGTPE]iB)$", text)
+    if not m:
+        die("status page: %r is not a byte size" % text)
+    v = float(m.group(1))
+    return v * UNITS[m.group(2)], (0.005 / v if v and m.group(2) != "B" else 0.0)
+
+
+def parse_duration(text):
+    """Seconds of the status page's human_duration(), or None."""
+    m = re.match(r"^([0-9]+(?:\.[0-9])?) (s|min|h|d)$", text)
+    if not m:
+        return None
+    return float(m.group(1)) * {"s": 1, "min": 60, "h": 3600, "d": 86400}[m.group(2)]
+
+
+# Columns of table#pools (the status page's <thead>).
+POOL_COLS = ("array", "pool", "fill", "capacity", "used", "free", "provisioned", "overcommit",
+             "shortfall", "ttf")
+
+
+def check_bars(row):
+    """The fill bar's widths match the row's capacity, used and provisioned.
+
+    The bar spans max(capacity, provisioned): the used part is used / span,
+    the hatched part provisioned beyond capacity, (provisioned - capacity) / span.
+    """
+    c = dict(zip(POOL_COLS, row["cells"]))
+    if len(row["cells"]) != len(POOL_COLS):
+        die("pool row has %d cells, want %d: %s" % (len(row["cells"]), len(POOL_COLS), row["cells"]))
+    c["array"], c["pool"] = row["attrs"].get("data-array"), row["attrs"].get("data-pool")
+    (cap, ec), (used, eu), (prov, ep) = (parse_bytes(c[k]) for k in ("capacity", "used", "provisioned"))
+    span = max(cap, prov)
+    want_used = 100.0 * used / span
+    want_over = 100.0 * (prov - cap) / span if prov > cap else 0.0
+    # 0.05 for the page's %.1f, plus the displayed figures' rounding.
+    tol = 0.06 + 100.0 * (ec + eu + ep) * 2
+    got_used, got_over = row["bars"].get("used"), row["bars"].get("over")
+    if got_used is None or got_over is None:
+        die("%s/%s: fill bar without used/over widths: %s" % (c["array"], c["pool"], row["bars"]))
+    if abs(got_used - want_used) > tol or abs(got_over - want_over) > tol:
+        die("%s/%s: fill bar used %.1f%% over %.1f%%, want %.1f%% and %.1f%% for capacity %s, used %s, "
+            "provisioned %s" % (c["array"], c["pool"], got_used, got_over, want_used, want_over,
+                                c["capacity"], c["used"], c["provisioned"]))
+    return "%s/%s used %.1f%% + over %.1f%%" % (c["array"], c["pool"], got_used, got_over)
+
+
+def check_page(p, text):
+    """Auto-refresh, phone viewport, no external assets, links to /metrics."""
+    refresh = [m for m in p.metas if (m.get("http-equiv") or "").lower() == "refresh"]
+    if not refresh or not re.match(r"^\s*[1-9][0-9]*\s*$", refresh[0].get("content") or ""):
+        die("status page: no <meta http-equiv=refresh content=SECONDS>: %s" % p.metas)
+    vp = [m for m in p.metas if m.get("name") == "viewport"]
+    if not vp or "width=device-width" not in (vp[0].get("content") or ""):
+        die("status page: no <meta name=viewport content=width=device-width...>: %s" % p.metas)
+    for tag, attr, val in p.refs:
+        if tag in ("script", "img", "iframe", "object", "embed", "link"):
+            die("status page loads an asset: <%s %s=%r>" % (tag, attr, val))
+        if re.match(r"^\s*([a-z][a-z0-9+.-]*:|//)", val, re.I):
+            die("status page refers to another host: <%s %s=%r>" % (tag, attr, val))
+    if p.links:
+        die("status page has <link> elements (external CSS or icons): %s" % p.links)
+    if re.search(r"@import|url\(", p.style):
+        die("status page CSS loads something (@import or url()): %s" % p.style[:200])
+    if re.search(r"<script\b[^>]*\bsrc=", text, re.I):
+        die("status page has a <script src>")
+    hrefs = [v for t, k, v in p.refs if t == "a" and k == "href"]
+    if "/metrics" not in hrefs:
+        die("status page does not link to /metrics: %s" % hrefs)
+    for t in p.targets:
+        name = t["attrs"].get("data-array")
+        want = "/probe?target=" + urllib.parse.quote(name, safe="")
+        if want not in t["hrefs"]:
+            die("target %s: no link to %s (links %s)" % (name, want, t["hrefs"]))
+    return "meta refresh %ss, viewport, no external assets, links to /metrics and /probe?target= " \
+        "for %d targets" % (refresh[0]["content"], len(p.targets))
+
+
+def cmd_dom(path, *opts):
+    """Checks chromium's --dump-dom of thinwatch's status page.
+
+    Always: check_page(); pool0 of cas-storage first, data-overcommitted=1 and
+    flagged OVERCOMMITTED; healthy-array's pool after it, not flagged; both
+    targets up; every pool's fill bar widths (check_bars), pool0's with a
+    part provisioned beyond capacity.
+    --growing RATE: pool0's time to full is a finite duration, within a
+    factor of 2 of its free space / RATE (bytes per second of wall time).
+    --down ARRAY=REASON: that target's row says it is down with REASON.
+    """
+    growing, down = None, None
+    it = iter(opts)
+    for o in it:
+        if o == "--growing":
+            growing = float(next(it))
+        elif o == "--down":
+            down = next(it).split("=", 1)
+        else:
+            die("dom: unknown option " + o)
     with open(path, encoding="utf-8", errors="replace") as f:
         text = f.read()
     if "id=\"pools\"" not in text:
         die("rendered DOM has no table#pools")
     p = RowParser()
     p.feed(text)
+    print("ok: " + check_page(p, text))
     rows = p.rows
     if not rows:
         die("rendered DOM has no tr.pool rows")
@@ -374,9 +657,34 @@ def cmd_dom(path):
     h = rows[healthy[0]]
     if h["attrs"].get("data-overcommitted") != "0" or h["flags"]:
         die("healthy-array's pool is flagged: %s %s" % (h["attrs"], h["flags"]))
+    bars = [check_bars(r) for r in rows]
+    if not rows[0]["bars"]["over"] > 0:
+        die("pool0 (provisioned beyond capacity) has no hatched part in its fill bar")
+    print("ok: fill bars match the figures: " + "; ".join(bars))
     ups = {t["attrs"].get("data-array"): t["attrs"].get("data-up") for t in p.targets}
     if ups.get("cas-storage") != "1" or ups.get("healthy-array") != "1":
         die("table#targets does not show both targets up: %s" % ups)
+    if down:
+        t = [t for t in p.targets if t["attrs"].get("data-array") == down[0]]
+        if not t or t[0]["attrs"].get("data-up") != "0":
+            die("target %s is not shown down: %s" % (down[0], ups))
+        last = t[0]["cells"][3] if len(t[0]["cells"]) > 3 else ""
+        if not re.match(r"^down %s: \S" % re.escape(down[1]), last):
+            die("target %s: last poll %r does not say 'down %s: <error>'" % (down[0], last, down[1]))
+        print("ok: target %s shown as %r" % (down[0], last))
+    if growing is not None:
+        c = dict(zip(POOL_COLS, rows[0]["cells"]))
+        ttf = parse_duration(c["ttf"])
+        free, _ = parse_bytes(c["free"])
+        if ttf is None or not free > 0:
+            die("pool0 while growing (free %s): time to full %r is not a finite duration"
+                % (c["free"], c["ttf"]))
+        want = free / growing
+        if not want / 2 <= ttf <= want * 2 + 5:
+            die("pool0: time to full %s, but free %s at %.3g B/s fills in about %.0f s"
+                % (c["ttf"], c["free"], growing, want))
+        print("ok: pool0 growing: time to full %s (free %s / %.3g B/s = %.0f s)"
+              % (c["ttf"], c["free"], growing, want))
     print("ok: status page DOM: %s" % " > ".join(
         "%s/%s%s" % (r["attrs"].get("data-array"), r["attrs"].get("data-pool"),
                      "[" + ",".join(r["flags"]) + "]" if r["flags"] else "") for r in rows))
@@ -781,8 +1089,12 @@ def main(argv):
         cmd_alerts(*args)
     elif cmd == "panels" and len(args) >= 2:
         cmd_panels(args[0], args[1], args[2:])
-    elif cmd == "dom" and len(args) == 1:
+    elif cmd == "dom" and len(args) >= 1:
         cmd_dom(*args)
+    elif cmd == "am-post" and len(args) == 1:
+        cmd_am_post(*args)
+    elif cmd == "am-check" and len(args) == 3:
+        cmd_am_check(*args)
     elif cmd == "fleet" and len(args) in (5, 6):
         cmd_fleet(*args)
     else:
