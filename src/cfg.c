@@ -1304,11 +1304,7 @@ void cfg_free(struct tw_config *c)
 
 unsigned cfg_shard_of(const char *name, unsigned shards)
 {
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a 64: stable across builds and hosts */
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		h ^= *p;
-		h *= 1099511628211ULL;
-	}
+	uint64_t h = tw_fnv1a(TW_FNV1A_INIT, name, strlen(name));
 	return shards ? (unsigned)(h % shards) : 0;
 }
 

@@ -405,12 +405,7 @@ void ontap_error_text(const json_t *root, char *out, size_t outlen)
 
 static uint64_t href_hash(const char *s)
 {
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return tw_fnv1a(TW_FNV1A_INIT, s, strlen(s));
 }
 
 struct ontap_pages *ontap_pages_new(void)

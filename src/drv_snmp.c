@@ -143,27 +143,17 @@ static size_t search_dirs(const struct tw_driver_env *env, const char **dirs, si
 }
 
 
-static uint64_t fp_mix(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	for (size_t i = 0; i < n; i++) { /* FNV-1a 64 */
-		h ^= c[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* One file's identity and version: name, inode, size, modification time. */
 static uint64_t fp_file(const char *path, const char *name)
 {
 	struct stat sb;
-	uint64_t h = fp_mix(14695981039346656037ULL, name, strlen(name) + 1);
+	uint64_t h = tw_fnv1a(TW_FNV1A_INIT, name, strlen(name) + 1);
 	if (stat(path, &sb) != 0)
-		return fp_mix(h, "-", 1);
-	h = fp_mix(h, &sb.st_ino, sizeof sb.st_ino);
-	h = fp_mix(h, &sb.st_size, sizeof sb.st_size);
-	h = fp_mix(h, &sb.st_mtim.tv_sec, sizeof sb.st_mtim.tv_sec);
-	return fp_mix(h, &sb.st_mtim.tv_nsec, sizeof sb.st_mtim.tv_nsec);
+		return tw_fnv1a(h, "-", 1);
+	h = tw_fnv1a(h, &sb.st_ino, sizeof sb.st_ino);
+	h = tw_fnv1a(h, &sb.st_size, sizeof sb.st_size);
+	h = tw_fnv1a(h, &sb.st_mtim.tv_sec, sizeof sb.st_mtim.tv_sec);
+	return tw_fnv1a(h, &sb.st_mtim.tv_nsec, sizeof sb.st_mtim.tv_nsec);
 }
 
 /* Fingerprint of every profile file the target may have read: the *.yml

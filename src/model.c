@@ -23,12 +23,7 @@ struct snap_builder {
 
 static uint64_t hash_str(const char *s)
 {
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return tw_fnv1a(TW_FNV1A_INIT, s, strlen(s));
 }
 
 static int index_grow(struct name_index *ix, size_t count, const char *(*name_of)(void *, uint32_t),

@@ -62,6 +62,16 @@ tw_err tw_seterr(char *msg, size_t msglen, tw_err e, const char *fmt, ...)
 	return e;
 }
 
+uint64_t tw_fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
 char *tw_strdup(const char *s)
 {
 	return s ? strdup(s) : NULL;

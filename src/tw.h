@@ -41,6 +41,10 @@ tw_err tw_seterr(char *msg, size_t msglen, tw_err e, const char *fmt, ...)
 
 /* Allocation helpers: NULL on failure (callers handle it; see README "Hacking"). */
 char *tw_strdup(const char *s);
+/* FNV-1a 64 of n bytes at p, continuing from h (start with TW_FNV1A_INIT):
+ * stable across builds and hosts. */
+#define TW_FNV1A_INIT 14695981039346656037ULL
+uint64_t tw_fnv1a(uint64_t h, const void *p, size_t n);
 char *tw_strndup(const char *s, size_t n);
 
 /* Strict number parsing: whole string must be consumed; returns 0 on success. */
