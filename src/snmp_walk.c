@@ -29,6 +29,8 @@
  *   answer with usmStats Reports, mapped by snmpv3_get_report_type():
  *   unknown user, wrong digest (auth password), decryption error (priv
  *   password), unsupported security level, unknown engine ID -> TW_ERR_AUTH.
+ *   An answer with error-status authorizationError (the agent's access
+ *   control refused the user) -> TW_ERR_AUTH too.
  *   A response that fails *our* authentication check (agent keyed
  *   differently but not reporting) is dropped by net-snmp: a timeout.
  */
@@ -1099,6 +1101,14 @@ static int walk_continues(const struct chain *ch, const netsnmp_variable_list *v
 	return snmp_oid_compare(vb->name, vb->name_length, after, after_len) > 0;
 }
 
+/* The reason of an answer's error-status: authorizationError (an agent's
+ * access control refused the user or community) is a credential problem,
+ * anything else a protocol one. */
+static tw_err errstat_reason(long errstat)
+{
+	return errstat == SNMP_ERR_AUTHORIZATIONERROR ? TW_ERR_AUTH : TW_ERR_PROTOCOL;
+}
+
 static void handle_get(struct snmp_walk *w, struct chain *ch, netsnmp_pdu *pdu)
 {
 	netsnmp_variable_list *vb = pdu->variables;
@@ -1109,7 +1119,8 @@ static void handle_get(struct snmp_walk *w, struct chain *ch, netsnmp_pdu *pdu)
 		return; /* v1: absent */
 	if (pdu->errstat != SNMP_ERR_NOERROR) {
 		oid_text(ch->base, ch->base_len, buf, sizeof buf);
-		walk_fail(w, TW_ERR_PROTOCOL, "agent returned error-status %s (%ld) for GET %s",
+		walk_fail(w, errstat_reason(pdu->errstat),
+			  "agent returned error-status %s (%ld) for GET %s",
 			  snmp_errstring(pdu->errstat), pdu->errstat, buf);
 		return;
 	}
@@ -1159,7 +1170,8 @@ static void handle_walk(struct snmp_walk *w, struct chain *ch, netsnmp_pdu *pdu)
 	}
 	if (pdu->errstat != SNMP_ERR_NOERROR) {
 		oid_text(ch->last, ch->last_len, buf, sizeof buf);
-		walk_fail(w, TW_ERR_PROTOCOL, "agent returned error-status %s (%ld) after %s",
+		walk_fail(w, errstat_reason(pdu->errstat),
+			  "agent returned error-status %s (%ld) after %s",
 			  snmp_errstring(pdu->errstat), pdu->errstat, buf);
 		return;
 	}

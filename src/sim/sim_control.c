@@ -1,7 +1,8 @@
 /* sim_control.c: the simulator's control endpoint (see sim_control.h):
  * libmicrohttpd in external-select mode on the simulator's event loop,
  * two routes (POST /fault, GET /stats) over the SNMP agent's arrays and
- * the REST servers' arrays, JSON through jansson. */
+ * the REST servers' arrays, JSON through jansson.  It has no
+ * authentication, so it listens on loopback addresses only. */
 #include "config.h"
 #include "sim/sim_control.h"
 #include "sim/sim_fault.h"
@@ -265,6 +266,11 @@ tw_err sim_control_start(const char *listen, struct sim_snmp *agent, struct sim_
 	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
 		return tw_seterr(msg, msglen, TW_ERR_CONFIG,
 				 "--control %s: expected an IPv4 address like 127.0.0.1", listen);
+	/* Anyone who reaches the endpoint can switch faults: loopback only. */
+	if ((ntohl(sin.sin_addr.s_addr) >> 24) != 127)
+		return tw_seterr(msg, msglen, TW_ERR_CONFIG,
+				 "--control %s: the control endpoint listens on loopback "
+				 "addresses only (127.0.0.0/8), like 127.0.0.1:18999", listen);
 	sin.sin_port = htons((uint16_t)port);
 	if (!(ctl = calloc(1, sizeof *ctl)))
 		return tw_seterr(msg, msglen, TW_ERR_NOMEM, "out of memory");

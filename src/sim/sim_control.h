@@ -1,7 +1,7 @@
 /* sim_control.h: the simulator's control endpoint (--control HOST:PORT), a
  * tiny HTTP API for tests that switches fault personalities of SNMP and
- * REST arrays at run time and reports what each array saw.  Meant for
- * loopback: there is no authentication.
+ * REST arrays at run time and reports what each array saw.  There is no
+ * authentication: it listens on loopback addresses (127.0.0.0/8) only.
  *
  *   POST /fault?array=NAME&type=TYPE[&delay_ms=N][&rows=K][&retry_after=S]
  *               [&depth=N][&bytes=SIZE][&to=URL]

@@ -3,7 +3,8 @@
 # time; everything started with start_bg is killed and waited for on exit.
 # API: free_port udp|tcp; start_bg NAME CMD...; stop_bg NAME; bg_pid NAME;
 # bg_log NAME; add_cleanup "shell code"; wait_for_http URL [SECONDS];
-# wait_snmp HOST:PORT COMMUNITY [SECONDS]; fail MSG; pass; skip_or_fail MSG.
+# wait_snmp HOST:PORT COMMUNITY [SECONDS]; fail MSG; pass.  A tool a test
+# needs and does not find is a failure (fail), never a skip.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
