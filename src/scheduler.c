@@ -294,23 +294,32 @@ static void drop_stale(struct sched *s, struct tstate *ts, double wall)
 	snap_unref(old);
 }
 
+/* Swap in a new config.  The published s->ts array and the tstates in it
+ * are read by scrapes under s->mu, so nothing they can see changes before
+ * the swap: kept tstates are marked in a private array (never by
+ * clearing s->ts entries) and get their new tw_target under the lock. */
 static void apply_reload(struct sched *s, const struct tw_config *cfg, double now)
 {
 	struct tstate **nts = calloc(cfg->ntargets ? cfg->ntargets : 1, sizeof *nts);
+	unsigned char *kept = calloc(s->nts ? s->nts : 1, 1);     /* old index taken over */
+	unsigned char *reused = calloc(cfg->ntargets ? cfg->ntargets : 1, 1); /* new index */
 	struct tstate **old;
 	size_t nold;
-	if (!nts) {
+	if (!nts || !kept || !reused) {
+		free(nts);
+		free(kept);
+		free(reused);
 		tw_log(TW_LOG_ERROR, "reload failed: out of memory", NULL);
 		return;
 	}
 	for (size_t i = 0; i < cfg->ntargets; i++) {
 		const struct tw_target *t = &cfg->targets[i];
 		for (size_t j = 0; j < s->nts; j++) {
-			if (s->ts[j] && cfg_target_equal(s->ts[j]->t, t)) {
+			if (!kept[j] && cfg_target_equal(s->ts[j]->t, t)) {
 				struct tstate *ts = s->ts[j];
+				kept[j] = 1;
+				reused[i] = 1;
 				nts[i] = ts;
-				s->ts[j] = NULL;
-				ts->t = t;
 				/* Keep data, counters and driver state (sessions);
 				 * reopen only what the driver says is out of date,
 				 * e.g. an SNMP target whose profile file was edited. */
@@ -329,13 +338,19 @@ static void apply_reload(struct sched *s, const struct tw_config *cfg, double no
 			nts[i] = tstate_new(s, t, now);
 		if (!nts[i]) {
 			for (size_t k = 0; k < i; k++)
-				tstate_free(nts[k]);
+				if (!reused[k])
+					tstate_free(nts[k]);
 			free(nts);
+			free(kept);
+			free(reused);
 			tw_log(TW_LOG_ERROR, "reload failed: out of memory", NULL);
 			return;
 		}
 	}
 	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < cfg->ntargets; i++)
+		if (reused[i])
+			nts[i]->t = &cfg->targets[i];
 	old = s->ts;
 	nold = s->nts;
 	s->ts = nts;
@@ -343,11 +358,15 @@ static void apply_reload(struct sched *s, const struct tw_config *cfg, double no
 	s->cfg = cfg;
 	pthread_mutex_unlock(&s->mu);
 	for (size_t j = 0; j < nold; j++) {
-		if (old[j] && old[j]->in_flight)
+		if (kept[j])
+			continue;
+		if (old[j]->in_flight)
 			s->inflight--;
 		tstate_free(old[j]);
 	}
 	free(old);
+	free(kept);
+	free(reused);
 }
 
 static void *poller(void *arg)
