@@ -43,9 +43,9 @@
 
 enum ontap_phase { OP_CLUSTER, OP_AGGRS, OP_VOLS, OP_LUNS, OP_DONE };
 
-/* The page hrefs read in one poll, for loop detection. */
+/* The page hrefs read in one poll, for loop detection, as FNV-1a 64
+ * hashes (a false "loop" among 4096 pages is a ~1e-12 chance). */
 struct ontap_pages {
-	char **href;
 	uint64_t *hash;
 	size_t n, cap;
 };
@@ -403,11 +403,6 @@ void ontap_error_text(const json_t *root, char *out, size_t outlen)
 
 /* ---- pages seen in one poll -------------------------------------------------- */
 
-static uint64_t href_hash(const char *s)
-{
-	return tw_fnv1a(TW_FNV1A_INIT, s, strlen(s));
-}
-
 struct ontap_pages *ontap_pages_new(void)
 {
 	return calloc(1, sizeof(struct ontap_pages));
@@ -417,9 +412,6 @@ void ontap_pages_reset(struct ontap_pages *pg)
 {
 	if (!pg)
 		return;
-	for (size_t i = 0; i < pg->n; i++)
-		free(pg->href[i]);
-	free(pg->href);
 	free(pg->hash);
 	memset(pg, 0, sizeof *pg);
 }
@@ -432,26 +424,20 @@ void ontap_pages_free(struct ontap_pages *pg)
 
 int ontap_pages_add(struct ontap_pages *pg, const char *href)
 {
-	uint64_t h = href_hash(href);
+	uint64_t h = tw_fnv1a(TW_FNV1A_INIT, href, strlen(href));
 	for (size_t i = 0; i < pg->n; i++)
-		if (pg->hash[i] == h && strcmp(pg->href[i], href) == 0)
+		if (pg->hash[i] == h)
 			return 1;
 	if (pg->n >= ONTAP_MAX_PAGES)
 		return -1;
 	if (pg->n == pg->cap) {
 		size_t nc = pg->cap ? pg->cap * 2 : 16;
-		char **nh = realloc(pg->href, nc * sizeof *nh);
-		uint64_t *nx;
-		if (!nh)
-			return -2;
-		pg->href = nh;
-		if (!(nx = realloc(pg->hash, nc * sizeof *nx)))
+		uint64_t *nx = realloc(pg->hash, nc * sizeof *nx);
+		if (!nx)
 			return -2;
 		pg->hash = nx;
 		pg->cap = nc;
 	}
-	if (!(pg->href[pg->n] = tw_strdup(href)))
-		return -2;
 	pg->hash[pg->n++] = h;
 	return 0;
 }
